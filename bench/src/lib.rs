@@ -1,0 +1,1 @@
+//! Benchmarks of embedlite side by side with SQLite.

@@ -1,0 +1,519 @@
+//! The b-tree page layout.
+//!
+//! ```text
+//! offset (from the page header, which starts at byte 100 on page 1 and 0 elsewhere)
+//!  0  1  page type: 2 index interior, 5 table interior, 10 index leaf, 13 table leaf
+//!  1  2  first freeblock (0 if none)
+//!  3  2  number of cells
+//!  5  2  start of the cell content area (0 means 65536)
+//!  7  1  fragmented free bytes in the content area
+//!  8  4  right-most child (interior pages only)
+//! then the cell pointer array: 2 bytes per cell, in key order, offsets from the page start
+//! ... unallocated gap ...
+//! cell content area up to the usable size; freeblocks inside it form a list sorted by offset:
+//!   each freeblock: 2 bytes next freeblock offset, 2 bytes size (>= 4)
+//! ```
+//! Cells:
+//! ```text
+//! table leaf     : varint payload-size, varint rowid, payload prefix, [u32 first overflow page]
+//! table interior : u32 left child, varint rowid
+//! index leaf     : varint payload-size, payload prefix, [u32 first overflow page]
+//! index interior : u32 left child, varint payload-size, payload prefix, [u32 first overflow page]
+//! ```
+//! A cell takes at least 4 bytes of the content area. Overflow pages hold a u32 next-page number
+//! then `usable - 4` payload bytes.
+
+use crate::error::{Error, Result};
+use crate::storage::format::{get_u16, get_u32, get_varint, put_u16, put_u32, PageNo};
+
+/// The deepest a b-tree may be; a deeper walk means a cycle in a crafted file (SQLite's bound).
+pub const MAX_DEPTH: usize = 20;
+
+/// The four kinds of b-tree page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    /// Index interior (2).
+    IndexInterior,
+    /// Table interior (5).
+    TableInterior,
+    /// Index leaf (10).
+    IndexLeaf,
+    /// Table leaf (13).
+    TableLeaf,
+}
+
+impl PageKind {
+    /// Decodes the type byte.
+    pub fn from_byte(b: u8, pgno: PageNo) -> Result<Self> {
+        Ok(match b {
+            2 => PageKind::IndexInterior,
+            5 => PageKind::TableInterior,
+            10 => PageKind::IndexLeaf,
+            13 => PageKind::TableLeaf,
+            other => return Err(Error::corrupt(pgno, format!("invalid b-tree page type {other}"))),
+        })
+    }
+
+    /// The type byte.
+    #[must_use]
+    pub fn to_byte(self) -> u8 {
+        match self {
+            PageKind::IndexInterior => 2,
+            PageKind::TableInterior => 5,
+            PageKind::IndexLeaf => 10,
+            PageKind::TableLeaf => 13,
+        }
+    }
+
+    /// Leaf page?
+    #[must_use]
+    pub fn is_leaf(self) -> bool {
+        matches!(self, PageKind::IndexLeaf | PageKind::TableLeaf)
+    }
+
+    /// Table (intkey) page?
+    #[must_use]
+    pub fn is_table(self) -> bool {
+        matches!(self, PageKind::TableInterior | PageKind::TableLeaf)
+    }
+
+    /// Size of the page header.
+    #[must_use]
+    pub fn header_size(self) -> usize {
+        if self.is_leaf() {
+            8
+        } else {
+            12
+        }
+    }
+
+    /// The leaf kind of the same tree.
+    #[must_use]
+    pub fn leaf(self) -> Self {
+        if self.is_table() {
+            PageKind::TableLeaf
+        } else {
+            PageKind::IndexLeaf
+        }
+    }
+
+    /// The interior kind of the same tree.
+    #[must_use]
+    pub fn interior(self) -> Self {
+        if self.is_table() {
+            PageKind::TableInterior
+        } else {
+            PageKind::IndexInterior
+        }
+    }
+}
+
+/// Offset of the b-tree header within a page.
+#[must_use]
+pub fn header_offset(pgno: PageNo) -> usize {
+    if pgno.0 == 1 {
+        100
+    } else {
+        0
+    }
+}
+
+/// How many payload bytes of a cell are stored on the b-tree page (SQLite's rule).
+#[must_use]
+pub fn local_payload(usable: usize, kind: PageKind, payload: u64) -> usize {
+    let u = usable as u64;
+    let max_local = if kind == PageKind::TableLeaf { u - 35 } else { (u - 12) * 64 / 255 - 23 };
+    let min_local = (u - 12) * 32 / 255 - 23;
+    if payload <= max_local {
+        return payload as usize;
+    }
+    let k = min_local + (payload - min_local) % (u - 4);
+    if k <= max_local {
+        k as usize
+    } else {
+        min_local as usize
+    }
+}
+
+/// A decoded cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellInfo {
+    /// Left child (interior pages).
+    pub left_child: u32,
+    /// Rowid (table pages).
+    pub rowid: i64,
+    /// Total payload size (0 for table interior cells).
+    pub payload_len: u64,
+    /// Offset of the payload's first byte within the page.
+    pub payload_off: usize,
+    /// Payload bytes on the page.
+    pub local_len: usize,
+    /// First overflow page, 0 if none.
+    pub overflow: u32,
+    /// Bytes the cell occupies in the content area (at least 4).
+    pub size: usize,
+}
+
+/// A read-only view of one b-tree page with its bounds checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Node<'a> {
+    /// The page's bytes.
+    pub data: &'a [u8],
+    /// Its number.
+    pub pgno: PageNo,
+    /// Its kind.
+    pub kind: PageKind,
+    /// Offset of the b-tree header.
+    pub hdr: usize,
+    /// Usable bytes of the page.
+    pub usable: usize,
+    /// Number of cells.
+    pub ncells: usize,
+}
+
+impl<'a> Node<'a> {
+    /// Parses a page's header and checks that the cell pointer array fits.
+    pub fn parse(data: &'a [u8], pgno: PageNo, usable: usize) -> Result<Self> {
+        let hdr = header_offset(pgno);
+        let kind = PageKind::from_byte(data[hdr], pgno)?;
+        let ncells = get_u16(data, hdr + 3) as usize;
+        let ptr_end = hdr + kind.header_size() + 2 * ncells;
+        if ptr_end > usable {
+            return Err(Error::corrupt(pgno, format!("{ncells} cells do not fit on the page")));
+        }
+        Ok(Node { data, pgno, kind, hdr, usable, ncells })
+    }
+
+    /// The right-most child of an interior page.
+    #[must_use]
+    pub fn right_child(&self) -> u32 {
+        get_u32(self.data, self.hdr + 8)
+    }
+
+    /// First byte of the cell content area.
+    #[must_use]
+    pub fn content_start(&self) -> usize {
+        let v = get_u16(self.data, self.hdr + 5) as usize;
+        if v == 0 {
+            65536
+        } else {
+            v
+        }
+    }
+
+    /// Fragmented free bytes.
+    #[must_use]
+    pub fn frag(&self) -> usize {
+        self.data[self.hdr + 7] as usize
+    }
+
+    /// End of the cell pointer array.
+    #[must_use]
+    pub fn ptr_end(&self) -> usize {
+        self.hdr + self.kind.header_size() + 2 * self.ncells
+    }
+
+    /// Offset of cell `i`, checked to lie inside the content area.
+    pub fn cell_offset(&self, i: usize) -> Result<usize> {
+        let off = get_u16(self.data, self.hdr + self.kind.header_size() + 2 * i) as usize;
+        if off < self.ptr_end() || off >= self.usable {
+            return Err(Error::corrupt(self.pgno, format!("cell {i} offset {off} out of bounds")));
+        }
+        Ok(off)
+    }
+
+    /// Decodes cell `i`.
+    pub fn cell(&self, i: usize) -> Result<CellInfo> {
+        let off = self.cell_offset(i)?;
+        self.cell_at(off)
+    }
+
+    /// Decodes the cell at byte offset `off`.
+    pub fn cell_at(&self, off: usize) -> Result<CellInfo> {
+        let d = &self.data[..self.usable];
+        let bad = || Error::corrupt(self.pgno, format!("cell at offset {off} runs off the page"));
+        let mut p = off;
+        let mut info = CellInfo {
+            left_child: 0,
+            rowid: 0,
+            payload_len: 0,
+            payload_off: 0,
+            local_len: 0,
+            overflow: 0,
+            size: 0,
+        };
+        if !self.kind.is_leaf() {
+            if p + 4 > d.len() {
+                return Err(bad());
+            }
+            info.left_child = get_u32(d, p);
+            p += 4;
+        }
+        if self.kind == PageKind::TableInterior {
+            let (rowid, n) = get_varint(&d[p..]).ok_or_else(bad)?;
+            info.rowid = rowid as i64;
+            info.size = (p + n - off).max(4);
+            return Ok(info);
+        }
+        let (len, n) = get_varint(&d[p..]).ok_or_else(bad)?;
+        p += n;
+        if self.kind == PageKind::TableLeaf {
+            let (rowid, n) = get_varint(&d[p..]).ok_or_else(bad)?;
+            info.rowid = rowid as i64;
+            p += n;
+        }
+        if len > i32::MAX as u64 {
+            return Err(Error::corrupt(self.pgno, format!("payload size {len} is too large")));
+        }
+        info.payload_len = len;
+        info.payload_off = p;
+        info.local_len = local_payload(self.usable, self.kind, len);
+        let mut end = p + info.local_len;
+        if (info.local_len as u64) < len {
+            if end + 4 > d.len() {
+                return Err(bad());
+            }
+            info.overflow = get_u32(d, end);
+            if info.overflow == 0 {
+                return Err(Error::corrupt(self.pgno, "overflow page number 0 in a cell"));
+            }
+            end += 4;
+        }
+        if end > d.len() {
+            return Err(bad());
+        }
+        info.size = (end - off).max(4);
+        Ok(info)
+    }
+
+    /// The raw bytes of cell `i` (its full extent on the page).
+    pub fn cell_bytes(&self, i: usize) -> Result<&'a [u8]> {
+        let off = self.cell_offset(i)?;
+        let info = self.cell_at(off)?;
+        // A cell shorter than 4 bytes is padded to 4 in the content area.
+        let end = (off + info.size).min(self.usable);
+        Ok(&self.data[off..end])
+    }
+
+    /// Child page `i` of an interior page (`i == ncells` is the right-most child).
+    pub fn child(&self, i: usize) -> Result<PageNo> {
+        let c = if i == self.ncells {
+            self.right_child()
+        } else {
+            get_u32(self.data, self.cell_offset(i)?)
+        };
+        if c == 0 {
+            return Err(Error::corrupt(self.pgno, format!("child {i} is page 0")));
+        }
+        Ok(PageNo(c))
+    }
+
+    /// Free bytes: the gap plus freeblocks plus fragments. Walks freeblocks with a bound.
+    pub fn free_bytes(&self) -> Result<usize> {
+        let mut total = self.content_start().saturating_sub(self.ptr_end()) + self.frag();
+        let mut fb = get_u16(self.data, self.hdr + 1) as usize;
+        let mut guard = 0;
+        while fb != 0 {
+            if fb + 4 > self.usable || guard > self.usable / 4 {
+                return Err(Error::corrupt(self.pgno, "freeblock list out of bounds"));
+            }
+            total += get_u16(self.data, fb + 2) as usize;
+            fb = get_u16(self.data, fb) as usize;
+            guard += 1;
+        }
+        Ok(total)
+    }
+}
+
+/// Writes a complete page from a list of cells (a defragmented layout). `cells` must fit.
+pub fn write_page(
+    data: &mut [u8],
+    pgno: PageNo,
+    usable: usize,
+    kind: PageKind,
+    cells: &[&[u8]],
+    right_child: u32,
+) {
+    let hdr = header_offset(pgno);
+    let hsize = kind.header_size();
+    data[hdr] = kind.to_byte();
+    put_u16(data, hdr + 1, 0);
+    put_u16(data, hdr + 3, cells.len() as u16);
+    data[hdr + 7] = 0;
+    if !kind.is_leaf() {
+        put_u32(data, hdr + 8, right_child);
+    }
+    let mut content = usable;
+    for (i, c) in cells.iter().enumerate() {
+        let size = c.len().max(4);
+        content -= size;
+        data[content..content + c.len()].copy_from_slice(c);
+        data[content + c.len()..content + size].fill(0);
+        put_u16(data, hdr + hsize + 2 * i, content as u16);
+    }
+    let ptr_end = hdr + hsize + 2 * cells.len();
+    data[ptr_end..content].fill(0);
+    put_u16(data, hdr + 5, if content == 65536 { 0 } else { content as u16 });
+}
+
+/// Space a list of cells needs on a page: content plus pointers.
+#[must_use]
+pub fn cells_size(cells: &[Vec<u8>]) -> usize {
+    cells.iter().map(|c| c.len().max(4) + 2).sum()
+}
+
+/// Bytes available for cells and pointers on an empty page.
+#[must_use]
+pub fn page_capacity(pgno: PageNo, usable: usize, kind: PageKind) -> usize {
+    usable - header_offset(pgno) - kind.header_size()
+}
+
+/// Tries to insert `cell` as cell number `idx` in place. Returns false if the page lacks room
+/// (the caller then balances). Defragments when the free space is there but not contiguous.
+pub fn insert_cell(
+    data: &mut [u8],
+    pgno: PageNo,
+    usable: usize,
+    idx: usize,
+    cell: &[u8],
+) -> Result<bool> {
+    let node = Node::parse(data, pgno, usable)?;
+    let size = cell.len().max(4);
+    let need = size + 2;
+    let gap = node.content_start().saturating_sub(node.ptr_end());
+    if gap < need {
+        if node.free_bytes()? < need {
+            return Ok(false);
+        }
+        defragment(data, pgno, usable)?;
+    }
+    let node = Node::parse(data, pgno, usable)?;
+    let hdr = node.hdr;
+    let ptrs = hdr + node.kind.header_size();
+    let n = node.ncells;
+    let content = node.content_start() - size;
+    data[content..content + cell.len()].copy_from_slice(cell);
+    data[content + cell.len()..content + size].fill(0);
+    data.copy_within(ptrs + 2 * idx..ptrs + 2 * n, ptrs + 2 * idx + 2);
+    put_u16(data, ptrs + 2 * idx, content as u16);
+    put_u16(data, hdr + 3, (n + 1) as u16);
+    put_u16(data, hdr + 5, content as u16);
+    Ok(true)
+}
+
+/// Removes cell `idx`, turning its space into a freeblock (merged with adjacent ones).
+pub fn drop_cell(data: &mut [u8], pgno: PageNo, usable: usize, idx: usize) -> Result<()> {
+    let node = Node::parse(data, pgno, usable)?;
+    let off = node.cell_offset(idx)?;
+    let size = node.cell_at(off)?.size;
+    if off + size > usable {
+        return Err(Error::corrupt(pgno, "cell extends past the usable area"));
+    }
+    let hdr = node.hdr;
+    let ptrs = hdr + node.kind.header_size();
+    let n = node.ncells;
+    data.copy_within(ptrs + 2 * idx + 2..ptrs + 2 * n, ptrs + 2 * idx);
+    put_u16(data, hdr + 3, (n - 1) as u16);
+    free_space(data, pgno, hdr, usable, off, size)
+}
+
+/// Adds `[off, off+size)` to the sorted freeblock list, merging with neighbours that touch it.
+fn free_space(
+    data: &mut [u8],
+    pgno: PageNo,
+    hdr: usize,
+    usable: usize,
+    off: usize,
+    size: usize,
+) -> Result<()> {
+    // Find the insertion point: `prev` is the freeblock before `off` (or the header slot).
+    let mut prev_link = hdr + 1;
+    let mut prev_block: Option<usize> = None;
+    let mut next = get_u16(data, prev_link) as usize;
+    let mut guard = 0;
+    while next != 0 && next < off {
+        if next + 4 > usable || guard > usable / 4 {
+            return Err(Error::corrupt(pgno, "freeblock list out of bounds"));
+        }
+        prev_block = Some(next);
+        prev_link = next;
+        next = get_u16(data, next) as usize;
+        guard += 1;
+    }
+    if next != 0 && (next + 4 > usable || next < off + size) {
+        return Err(Error::corrupt(pgno, "freeblock overlaps a cell"));
+    }
+    let (start, mut len) = (off, size);
+    // Merge with the following block.
+    if next != 0 && off + size == next {
+        len += get_u16(data, next + 2) as usize;
+        next = get_u16(data, next) as usize;
+    }
+    // Merge with the preceding block.
+    if let Some(p) = prev_block {
+        let plen = get_u16(data, p + 2) as usize;
+        if p + plen > off {
+            return Err(Error::corrupt(pgno, "freeblock overlaps a cell"));
+        }
+        if p + plen == off {
+            len += plen;
+            put_u16(data, p, next as u16);
+            put_u16(data, p + 2, len as u16);
+            return Ok(());
+        }
+    }
+    put_u16(data, start, next as u16);
+    put_u16(data, start + 2, len as u16);
+    put_u16(data, prev_link, start as u16);
+    Ok(())
+}
+
+/// Rewrites a page with its cells packed at the end and no freeblocks.
+pub fn defragment(data: &mut [u8], pgno: PageNo, usable: usize) -> Result<()> {
+    let node = Node::parse(data, pgno, usable)?;
+    let kind = node.kind;
+    let right = if kind.is_leaf() { 0 } else { node.right_child() };
+    let cells: Vec<Vec<u8>> =
+        (0..node.ncells).map(|i| node.cell_bytes(i).map(<[u8]>::to_vec)).collect::<Result<_>>()?;
+    let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+    write_page(data, pgno, usable, kind, &refs, right);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_payload_matches_sqlite_examples() {
+        // 4096-byte pages: table leaf max local 4061, index max local 1002, min local 489.
+        assert_eq!(local_payload(4096, PageKind::TableLeaf, 4061), 4061);
+        assert_eq!(local_payload(4096, PageKind::TableLeaf, 4062), 489 + (4062 - 489));
+        assert_eq!(local_payload(4096, PageKind::IndexLeaf, 1002), 1002);
+        let p = 1_000_000u64;
+        let k = 489 + (p - 489) % 4092;
+        let expect = if k <= 1002 { k as usize } else { 489 };
+        assert_eq!(local_payload(4096, PageKind::IndexLeaf, p), expect);
+    }
+
+    #[test]
+    fn insert_drop_and_defragment_keep_cells() {
+        let usable = 512;
+        let mut page = vec![0u8; 512];
+        write_page(&mut page, PageNo(2), usable, PageKind::IndexLeaf, &[], 0);
+        let cells: Vec<Vec<u8>> = (0..10u8).map(|i| vec![3, 1, i]).collect();
+        for (i, c) in cells.iter().enumerate() {
+            assert!(insert_cell(&mut page, PageNo(2), usable, i, c).expect("insert"));
+        }
+        drop_cell(&mut page, PageNo(2), usable, 3).expect("drop");
+        drop_cell(&mut page, PageNo(2), usable, 3).expect("drop");
+        let node = Node::parse(&page, PageNo(2), usable).expect("parse");
+        assert_eq!(node.ncells, 8);
+        assert_eq!(node.free_bytes().expect("free"), 512 - 8 - 8 * 6);
+        assert_eq!(node.cell_bytes(3).expect("cell")[..3], [3, 1, 5]);
+        defragment(&mut page, PageNo(2), usable).expect("defrag");
+        let node = Node::parse(&page, PageNo(2), usable).expect("parse");
+        assert_eq!(node.cell_bytes(7).expect("cell")[..3], [3, 1, 9]);
+        assert_eq!(get_u16(&page, 1), 0);
+    }
+}
