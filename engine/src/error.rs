@@ -11,6 +11,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
+    /// `SQLITE_ERROR`: a SQL error (syntax, unknown table or column, wrong arguments, ...).
+    Error,
     /// `SQLITE_IOERR`
     IoErr,
     /// `SQLITE_CORRUPT`
@@ -104,6 +106,10 @@ pub enum Error {
         /// Why it failed.
         reason: String,
     },
+    /// A SQL error: bad syntax, an unknown table, column or function, wrong arguments, ...
+    /// The message names what was wrong, as SQLite's do.
+    #[error("{0}")]
+    Sql(String),
     /// A string or blob is larger than the engine allows.
     #[error("string or blob too big: {0}")]
     TooBig(String),
@@ -128,6 +134,7 @@ impl Error {
             Error::Constraint(_) => ErrorCode::Constraint,
             Error::CantOpen { .. } => ErrorCode::CantOpen,
             Error::TooBig(_) => ErrorCode::TooBig,
+            Error::Sql(_) => ErrorCode::Error,
             Error::Unsupported(_) => ErrorCode::Unsupported,
         }
     }

@@ -19,7 +19,13 @@
 //! # Ok::<(), embedlite::Error>(())
 //! ```
 
+pub mod connection;
 pub mod error;
+pub mod exec;
+pub mod functions;
+pub mod sql;
 pub mod storage;
 
+pub use connection::{Connection, QueryResult, Statement};
 pub use error::{Error, ErrorCode, Result};
+pub use storage::Value;

@@ -10,10 +10,12 @@
 
 mod common;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use common::{walk_image, Walk, WALK_LIMIT};
-use embedlite::storage::format::get_varint;
+use embedlite::storage::format::{get_varint, put_varint};
 use embedlite::storage::io::{SimConfig, SimIo};
 use embedlite::storage::{Database, PageNo, Value};
 use embedlite::Error;
@@ -21,6 +23,37 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 const PAGE: usize = 512;
+
+/// The system allocator, recording the largest single request, so that a test can check that a
+/// crafted length never becomes a huge allocation (which the OS would grant lazily, so nothing
+/// else would notice).
+struct LargestRequest;
+
+static LARGEST_REQUEST: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed unchanged to the system allocator; only a counter is added.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for LargestRequest {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LARGEST_REQUEST.fetch_max(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller upholds `alloc`'s contract, which is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc`/`realloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LARGEST_REQUEST.fetch_max(new_size, Ordering::Relaxed);
+        // SAFETY: the caller upholds `realloc`'s contract, which is passed on as is.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: LargestRequest = LargestRequest;
 
 /// The image every case starts from, built once per test binary.
 struct Base {
@@ -160,10 +193,11 @@ impl Img {
         (len, rowid as i64, at + n + m)
     }
 
-    /// The first table-leaf cell of `t` with an overflow chain: (leaf, cell index, absolute
-    /// position of its overflow pointer).
-    fn overflow_cell(&self) -> (u32, usize, usize) {
+    /// The table-leaf cells of `t` with an overflow chain: (leaf, cell index, absolute position
+    /// of its overflow pointer).
+    fn overflow_cells(&self) -> Vec<(u32, usize, usize)> {
         let (max_local, min_local) = (PAGE - 35, (PAGE - 12) * 32 / 255 - 23);
+        let mut out = Vec::new();
         for leaf in self.leaves(base().t) {
             for i in 0..self.ncells(leaf) {
                 let (len, _, payload) = self.table_cell(leaf, i);
@@ -171,11 +205,16 @@ impl Img {
                 if len > max_local {
                     let k = min_local + (len - min_local) % (PAGE - 4);
                     let local = if k <= max_local { k } else { min_local };
-                    return (leaf, i, payload + local);
+                    out.push((leaf, i, payload + local));
                 }
             }
         }
-        panic!("the base image has an overflowing row");
+        out
+    }
+
+    /// The first table-leaf cell of `t` with an overflow chain.
+    fn overflow_cell(&self) -> (u32, usize, usize) {
+        *self.overflow_cells().first().expect("the base image has an overflowing row")
     }
 
     /// The overflow chain starting at `first`, followed `n` pages.
@@ -346,12 +385,17 @@ fn child_pointer_to_a_page_of_the_wrong_kind() {
     let trunk = img.u32_at(32);
     let cases = [
         (b.t, 0, b.i, "table interior -> index interior"),
-        (t_levels[1][0], 1, *i_levels.last().expect("leaves").first().expect("leaf"), "table -> index leaf"),
+        (
+            t_levels[1][0],
+            1,
+            *i_levels.last().expect("leaves").first().expect("leaf"),
+            "table -> index leaf",
+        ),
         (b.i, 0, t_levels[1][0], "index interior -> table interior"),
         (t_levels[1][0], 0, overflow_page, "table -> overflow page"),
         (b.i, 1, trunk, "index -> freelist trunk"),
         // A level-1 interior page pointing at a leaf makes the leaves' depths differ.
-        (b.t, 0, t_levels[2][0], "table root -> leaf (depth mismatch)"),
+        (b.t, 0, t_levels.last().expect("leaves")[0], "table root -> leaf (depth mismatch)"),
     ];
     for (page, child, target, what) in cases {
         let mut img = Img::base();
@@ -411,6 +455,49 @@ fn overflow_payload_size_that_lies() {
 }
 
 #[test]
+fn huge_payload_size_is_not_allocated() {
+    // An overflowing cell rewritten with a 5-byte payload size of 2^31 - 1: reading it (a scan,
+    // the integrity check's key order, an index seek) must not allocate that much up front.
+    // (Other tests run concurrently, but none allocates anything near the bound.)
+    const BOUND: usize = 256 << 20;
+    let b = base();
+    let img = Img::base();
+    let mut crafted = Vec::new();
+    for (root, table) in [(b.t, true), (b.i, false)] {
+        let (leaf, at) = img
+            .leaves(root)
+            .into_iter()
+            .flat_map(|pg| (0..img.ncells(pg)).map(move |i| (pg, i)))
+            .find_map(|(pg, i)| {
+                let at = img.cell_pos(pg, i);
+                let (len, n) = get_varint(&img.0[at..]).expect("payload size");
+                let max_local = if table { PAGE - 35 } else { (PAGE - 12) * 64 / 255 - 23 };
+                let fits = at + 60 <= Img::pos(pg, PAGE);
+                (len as usize > max_local && n == 2 && fits).then_some((pg, at))
+            })
+            .expect("an overflowing cell away from the page end");
+        // Old cell: 2-byte size, [2-byte rowid], 39 local bytes (the minimum, which a payload
+        // of 2^31 - 1 also gets), 4-byte overflow page. The new one is 3 bytes longer.
+        let key_len = if table { 2 } else { 0 };
+        let rest = img.0[at + 2..at + 2 + key_len + 39 + 4].to_vec();
+        let mut cell = Vec::new();
+        put_varint(&mut cell, (1 << 31) - 1);
+        cell.extend_from_slice(&rest);
+        let mut bad = Img::base();
+        bad.0[at..at + cell.len()].copy_from_slice(&cell);
+        crafted.push((leaf, bad));
+    }
+    for (leaf, bad) in crafted {
+        let case = format!("page {leaf}: payload size 2^31 - 1");
+        LARGEST_REQUEST.store(0, Ordering::Relaxed);
+        let w = bad.walk(&case);
+        let largest = LARGEST_REQUEST.load(Ordering::Relaxed);
+        assert!(largest < BOUND, "{case}: an allocation of {largest} bytes");
+        assert_reported(&w, &case);
+    }
+}
+
+#[test]
 fn freelist_trunk_cycle() {
     let img = Img::base();
     let first = img.u32_at(32);
@@ -448,7 +535,8 @@ fn freelist_leaf_out_of_range_or_in_use() {
     let nleaves = img.u32_at(Img::pos(trunk, 4)) as usize;
     assert!(nleaves > 0, "the first trunk has leaves");
     let last_leaf_pos = Img::pos(trunk, 8 + 4 * (nleaves - 1));
-    for (value, what) in [(img.db_size() + 7, "out of range"), (1, "page 1"), (base().t, "a root")] {
+    for (value, what) in [(img.db_size() + 7, "out of range"), (1, "page 1"), (base().t, "a root")]
+    {
         let mut img = Img::base();
         img.set_u32(last_leaf_pos, value);
         let case = format!("freelist leaf {what}");
@@ -462,7 +550,17 @@ fn cell_pointer_past_the_page_end() {
     let img = Img::base();
     let leaf = img.leaves(b.t)[3];
     let ileaf = img.leaves(b.i)[3];
-    for (page, value) in [(leaf, 0xfff0u16), (leaf, 511), (leaf, 2), (ileaf, 600), (b.t, 513)] {
+    let cases = [
+        (leaf, 0xfff0u16),
+        (leaf, 511),
+        (leaf, 2),
+        (ileaf, 600),
+        (b.t, 513),
+        // Inside the page, but the 4-byte child pointer of an interior cell runs off its end.
+        (b.t, 510),
+        (b.i, 509),
+    ];
+    for (page, value) in cases {
         let mut img = Img::base();
         let pos = img.ptr_pos(page, 0);
         img.set_u16(pos, value);
@@ -488,12 +586,14 @@ fn cell_count_larger_than_the_page_can_hold() {
 fn record_header_that_lies_about_lengths() {
     let b = base();
     let img = Img::base();
-    let leaf = img.leaves(b.t)[7];
-    let (len, _, payload) = img.table_cell(leaf, 1);
-    assert!(len < 100, "a short row");
-    // The record: header size, then serial types for a (integer), b (text), c (blob).
-    let hdr_size = img.0[payload] as usize;
-    assert_eq!(hdr_size, 4, "a one-byte header size and three one-byte serial types");
+    // A short row: a one-byte header size and three one-byte serial types.
+    let payload = img.leaves(b.t)[7..]
+        .iter()
+        .flat_map(|&pg| (0..img.ncells(pg)).map(move |i| (pg, i)))
+        .map(|(pg, i)| img.table_cell(pg, i))
+        .find(|&(len, _, payload)| len < 100 && img.0[payload] == 4)
+        .map(|(_, _, payload)| payload)
+        .expect("a short row");
     let cases: [(usize, u8, &str); 5] = [
         (0, 0x7f, "header size larger than the payload"),
         (0, 0, "header size zero"),
@@ -563,20 +663,46 @@ fn freeblock_past_the_page_end_or_oversized() {
 fn content_area_start_out_of_range() {
     let b = base();
     let img = Img::base();
-    let leaf = img.leaves(b.t)[9];
-    let rowid = img.table_cell(leaf, 0).1;
+    // A leaf with a deleted row between its first two: inserting that row again puts a cell on
+    // the page without first freeing one.
+    let (leaf, rowid) = img
+        .leaves(b.t)
+        .into_iter()
+        .find_map(|pg| {
+            let (a, c) = (img.table_cell(pg, 0).1, img.table_cell(pg, 1).1);
+            (c > a + 1).then_some((pg, a + 1))
+        })
+        .expect("a leaf with a gap in its rowids");
     for value in [0u16, 600, 0xffff, 9] {
         let mut img = Img::base();
         img.set_u16(Img::pos(leaf, 5), value);
         let case = format!("page {leaf}: content area starts at {value}");
         assert_reported(&img.clone().walk(&case), &case);
-        // An insert into that very leaf.
-        let w = write_to(&img, |conn, t| {
-            conn.table_insert(t, rowid, &[Value::Blob(vec![1; 60])])?;
-            conn.table_insert(t, rowid + 1, &[Value::Integer(1)])
-        });
+        if value == 9 {
+            // Inside the cell pointer array: an insert defragments the page, which repairs it.
+            continue;
+        }
+        let w = write_to(&img, |conn, t| conn.table_insert(t, rowid, &[Value::Blob(vec![1; 60])]));
         assert_reported(&w, &case);
     }
+}
+
+#[test]
+fn fragment_count_that_lies() {
+    // A full leaf whose fragment count claims 255 free bytes: replacing a row with a larger one
+    // defragments the page, which finds less room than claimed.
+    let b = base();
+    let img = Img::base();
+    let leaves = img.leaves(b.t);
+    let gap = |pg: u32| img.u16_at(Img::pos(pg, 5)) - (8 + 2 * img.ncells(pg));
+    let leaf = *leaves[..leaves.len() - 1].iter().min_by_key(|&&pg| gap(pg)).expect("leaves");
+    assert!(gap(leaf) < 60, "a full leaf");
+    let rowid = img.table_cell(leaf, 1).1;
+    let mut img = Img::base();
+    img.0[Img::pos(leaf, 7)] = 255;
+    assert_reported(&img.clone().walk("fragment count 255"), "fragment count 255");
+    let w = write_to(&img, |conn, t| conn.table_insert(t, rowid, &[Value::Blob(vec![3; 200])]));
+    assert_reported(&w, "fragment count 255, insert");
 }
 
 #[test]
@@ -585,26 +711,36 @@ fn cells_that_overlap() {
     // after the pointers and the fragment count claims the rest: the cells' total size exceeds
     // the page, so a defragmentation must refuse rather than write past it.
     let mut img = Img::base();
-    let (leaf, i, _) = img.overflow_cell();
+    // A leaf with enough cells that copies of its overflowing cell (47 bytes and a pointer)
+    // exceed the page.
+    let (leaf, i, _) = *img
+        .overflow_cells()
+        .iter()
+        .find(|&&(leaf, _, _)| img.ncells(leaf) * 49 > PAGE)
+        .expect("a full leaf with an overflowing cell");
     let target = img.u16_at(img.ptr_pos(leaf, i)) as u16;
     let n = img.ncells(leaf);
+    let real: Vec<i64> = (0..n).map(|j| img.table_cell(leaf, j).1).collect();
     for j in 0..n {
         let pos = img.ptr_pos(leaf, j);
         img.set_u16(pos, target);
     }
     img.set_u16(Img::pos(leaf, 5), (8 + 2 * n) as u16);
     img.0[Img::pos(leaf, 7)] = 255;
-    let rowid = img.table_cell(leaf, 0).1;
+    let overflow_rowid = real[i];
+    // A rowid that routes to this leaf but is not the one every pointer now shows.
+    let rowid = if real[0] == overflow_rowid { real[n - 1] } else { real[0] };
     assert_reported(&img.clone().walk("overlapping cells"), "overlapping cells");
-    let w = write_to(&img, |conn, t| conn.table_insert(t, rowid - 1, &[Value::Blob(vec![2; 80])]));
+    let w = write_to(&img, |conn, t| conn.table_insert(t, rowid, &[Value::Blob(vec![2; 80])]));
     assert_reported(&w, "overlapping cells, insert");
 }
 
 #[test]
 fn page_one_as_a_child() {
     // A leaf's place in the table is taken by page 1 (the schema's root, whose b-tree header
-    // sits after the file header). Deleting rows of its neighbour makes a rebalance take page
-    // 1 as a sibling; it must not be written as if it were an ordinary page.
+    // sits after the file header). Changing the rows of its neighbour makes a rebalance take
+    // page 1 as a sibling; it must not be written as if it were an ordinary page (whose cells
+    // would not fit below the file header).
     let b = base();
     let img = Img::base();
     let levels = img.levels(b.t);
@@ -620,9 +756,17 @@ fn page_one_as_a_child() {
         for &r in &rowids {
             conn.table_delete(t, r)?;
         }
-        Ok(true)
+        Ok(())
     });
     assert_reported(&w, "page 1 as a child, deletes");
+    // Rows that each nearly fill a page: every split makes groups too large for page 1.
+    let w = write_to(&img, |conn, t| {
+        for &r in &rowids {
+            conn.table_insert(t, r, &[Value::Blob(vec![r as u8; 400])])?;
+        }
+        Ok(())
+    });
+    assert_reported(&w, "page 1 as a child, large rows");
 }
 
 #[test]
@@ -675,8 +819,7 @@ fn write_to<T>(
     let sim = SimIo::new(SimConfig::new(0));
     sim.set_file_bytes(common::DB_PATH, &img.0);
     let mut w = Walk::default();
-    let db = match Database::open_with(Arc::new(sim), common::DB_PATH, common::open_options(512))
-    {
+    let db = match Database::open_with(Arc::new(sim), common::DB_PATH, common::open_options(512)) {
         Ok(db) => db,
         Err(e) => {
             w.errors.push(e);
@@ -782,7 +925,9 @@ fn random_mutations_never_panic_or_hang() {
         ("embedlite 4096", common::embedlite_image(4096, 150), 4096),
         ("sqlite 512", common::sqlite_image(512, 300), 512),
     ];
-    println!("random mutations: seed {seed} (set EMBEDLITE_CORRUPT_SEED to replay), {cases} per image");
+    println!(
+        "random mutations: seed {seed} (set EMBEDLITE_CORRUPT_SEED to replay), {cases} per image"
+    );
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut reported = 0;
     for (name, image, page_size) in &images {
@@ -794,15 +939,15 @@ fn random_mutations_never_panic_or_hang() {
                 what.push(mutate(&mut rng, &mut img, *page_size));
             }
             let context = format!("seed {seed}, image {name}, case {case}: {}", what.join("; "));
-            let saved = std::env::temp_dir().join(format!("embedlite-corrupt-{seed}-{case}.db"));
-            // Kept if the walk fails, for the fuzz corpus; removed below otherwise.
-            std::fs::write(&saved, &img).expect("saving the case");
-            let w = walk_image(img, WALK_LIMIT, &format!("{context} (image in {saved:?})"));
-            std::fs::remove_file(&saved).expect("removing the saved case");
+            let w = walk_image(img, WALK_LIMIT, &context);
             if !w.is_clean() {
                 reported += 1;
             }
         }
     }
     println!("random mutations: {reported} of {} cases reported a problem", cases * images.len());
+    // Other tests only ever lower this (by resetting it), so a huge request made by any walk
+    // above is still seen here unless one of them reset it in the meantime.
+    let largest = LARGEST_REQUEST.load(Ordering::Relaxed);
+    assert!(largest < 256 << 20, "seed {seed}: some walk allocated {largest} bytes at once");
 }

@@ -616,9 +616,16 @@ fn sqlite_table_rows(sq: &rusqlite::Connection) -> Vec<Row> {
 }
 
 fn check_index_lookup(sq: &rusqlite::Connection, m: &Model, probe: &Value, ctx: &str) {
-    let plan = sql_rows(sq, "EXPLAIN QUERY PLAN SELECT rowid FROM t WHERE a = ?1 ORDER BY rowid");
+    let mut stmt = sq
+        .prepare("EXPLAIN QUERY PLAN SELECT rowid FROM t WHERE a = ?1 ORDER BY rowid")
+        .expect("explain");
+    let plan: Vec<String> = stmt
+        .query_map([to_sql(probe)], |r| r.get(3))
+        .expect("explain")
+        .collect::<rusqlite::Result<_>>()
+        .expect("plan rows");
     assert!(
-        plan.iter().any(|r| matches!(&r[3], V::Text(d) if d.contains("INDEX t_a (a=?)"))),
+        plan.iter().any(|d| d.contains("INDEX t_a (a=?)")),
         "{ctx}: the lookup does not use t_a: {plan:?}"
     );
     let mut stmt = sq.prepare("SELECT rowid FROM t WHERE a = ?1 ORDER BY rowid").expect("prep");
@@ -861,9 +868,17 @@ fn sqlite_rolls_back_a_hot_journal_left_by_embedlite() {
         dry.result.expect("the transaction commits without a crash");
         assert!(dry.journal.is_none(), "a committed transaction leaves no journal");
         assert_ne!(dry.db, base, "the transaction changes the file");
+        // Every cut point of the journal phase, a dozen spread over the database writes, and
+        // the last two (the database sync and the journal's deletion).
+        let total = dry.ops;
+        let mut cuts: Vec<u64> = (1..=8.min(total)).collect();
+        cuts.extend((9..total).step_by((total / 12).max(1) as usize));
+        cuts.extend([total - 1, total]);
+        cuts.sort_unstable();
+        cuts.dedup();
         let mut db_written = 0;
-        for n in 1..=dry.ops {
-            let ctx = format!("page size {page_size}, power cut before operation {n}/{}", dry.ops);
+        for &n in &cuts {
+            let ctx = format!("page size {page_size}, power cut before operation {n}/{total}");
             let img = crash_image(&base, &m, Some(n), n);
             assert!(img.result.is_err(), "{ctx}: the commit should have failed");
             let hot = img.journal.as_ref().is_some_and(|j| j.first().is_some_and(|&b| b != 0));
@@ -897,9 +912,206 @@ fn sqlite_rolls_back_a_hot_journal_left_by_embedlite() {
             assert_seq_eq(&format!("{ctx}: embedlite after SQLite's recovery"), &got, &want);
         }
         assert!(
-            db_written >= 2,
+            db_written >= 5,
             "page size {page_size}: only {db_written} of {} cut points fell after database writes",
-            dry.ops
+            cuts.len()
         );
     }
+}
+
+// ---- 3b. A hot journal left by SQLite, rolled back by embedlite ------------------------------
+
+/// Offsets (multiples of 512) in a journal where a journal header starts.
+fn journal_headers(journal: &[u8]) -> usize {
+    const MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+    journal.chunks(512).filter(|c| c.starts_with(&MAGIC)).count()
+}
+
+/// A crash image of SQLite in the middle of a big write transaction: the database file after
+/// SQLite spilled dirty pages into it, and the journal that undoes them. Returns the rows before
+/// the transaction, the database bytes and the journal bytes.
+fn sqlite_mid_transaction(
+    dir: &Path,
+    page_size: u32,
+    synchronous: &str,
+) -> (Vec<Row>, Vec<u8>, Vec<u8>) {
+    let path = dir.join("s.db");
+    let sq = rusqlite::Connection::open(&path).expect("sqlite open");
+    sq.execute_batch(&format!(
+        "PRAGMA page_size={page_size}; PRAGMA journal_mode=DELETE; PRAGMA synchronous={synchronous};
+         CREATE TABLE t(a, b, c);
+         CREATE INDEX t_b ON t(b);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+         INSERT INTO t(a, b, c) SELECT i, printf('row %d %.*c', i, i % 120, 'x'),
+                                       randomblob(50 + i % 250) FROM n;"
+    ))
+    .expect("populate");
+    let before = sqlite_table_rows(&sq);
+    let before_bytes = std::fs::read(&path).expect("read db");
+    sq.execute_batch(
+        "PRAGMA cache_size=10;
+         BEGIN;
+         UPDATE t SET b = b || ' updated', c = randomblob(length(c) + 7) WHERE a % 3 = 0;
+         DELETE FROM t WHERE a % 5 = 1;
+         INSERT INTO t(a, b, c) SELECT a + 10000, b, randomblob(400) FROM t WHERE a % 4 = 0;",
+    )
+    .expect("the transaction");
+    // Reading the files opens and closes descriptors on them, which drops SQLite's POSIX locks
+    // in this process; nobody else uses the file, and the transaction is rolled back next.
+    let db = std::fs::read(&path).expect("copy db");
+    let journal = std::fs::read(journal_of(&path)).expect("the journal exists mid-transaction");
+    sq.execute_batch("ROLLBACK").expect("rollback");
+    assert_seq_eq("SQLite's own rollback", &sqlite_table_rows(&sq), &before);
+    assert_ne!(db, before_bytes, "SQLite should have spilled pages into the database file");
+    assert_ne!(journal.first(), Some(&0), "the journal is hot (its header is written)");
+    (before, db, journal)
+}
+
+#[test]
+fn embedlite_rolls_back_a_hot_journal_left_by_sqlite() {
+    for (page_size, synchronous) in [(4096u32, "FULL"), (512, "OFF"), (1024, "NORMAL")] {
+        let ctx = format!("page size {page_size}, synchronous={synchronous}");
+        let src = tempfile::tempdir().expect("tempdir");
+        let (before, db_bytes, journal) =
+            sqlite_mid_transaction(src.path(), page_size, synchronous);
+        if synchronous == "OFF" {
+            // Without syncs SQLite writes one header whose record count means "to the end".
+            assert_eq!(journal_headers(&journal), 1, "{ctx}");
+            assert_eq!(journal[8..12], [0xff; 4], "{ctx}: record count");
+        } else {
+            // Every spill syncs the journal and starts a new segment with its own header.
+            assert!(journal_headers(&journal) >= 2, "{ctx}: {} headers", journal_headers(&journal));
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = temp_path(&dir, "x.db");
+        std::fs::write(&path, &db_bytes).expect("write db");
+        std::fs::write(journal_of(&path), &journal).expect("write journal");
+
+        let db = Database::open(path_str(&path)).expect("embedlite opens and recovers");
+        assert!(!journal_of(&path).exists(), "{ctx}: the hot journal was not deleted");
+        let mut conn = db.connect().expect("connect");
+        let t = PageNo(conn.schema().expect("schema")[0].rootpage);
+        let got: Vec<Row> =
+            conn.table_rows(t).expect("rows").into_iter().map(|(k, r)| (k, canon(&r))).collect();
+        assert_seq_eq(&format!("{ctx}: rows after recovery"), &got, &before);
+        assert_embedlite_ok(&mut conn, &ctx);
+
+        let sq = rusqlite::Connection::open(&path).expect("sqlite open");
+        assert_sqlite_ok(&sq, &format!("{ctx}: after embedlite's recovery"));
+        assert_seq_eq(&format!("{ctx}: SQLite's rows"), &sqlite_table_rows(&sq), &before);
+        let done = assert_reads_like_sqlite(&mut conn, &sq);
+        assert_eq!((done.tables, done.indexes), (1, 1), "{ctx}");
+        assert_header_agrees(&mut conn, &sq);
+    }
+}
+
+// ---- 4. Locks between embedlite and SQLite in one process ----------------------------------
+
+fn is_sqlite_busy(r: &rusqlite::Result<()>) -> bool {
+    matches!(r, Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy)
+}
+
+#[test]
+fn locks_exclude_sqlite_and_embedlite_both_ways() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = temp_path(&dir, "locks.db");
+    let opts = OpenOptions { busy_timeout: Duration::from_millis(50), ..OpenOptions::default() };
+    let db = Database::open_with_options(path_str(&path), opts).expect("open");
+    // Every connection is made before SQLite takes a lock and lives to the end of the test:
+    // closing any descriptor of this process on the file would drop SQLite's POSIX locks.
+    let mut conn = db.connect().expect("connect");
+    let mut reader = db.connect().expect("connect");
+    let t = conn.create_table("CREATE TABLE t(x)").expect("create");
+    conn.table_insert(t, 1, &[Value::Integer(1)]).expect("insert");
+
+    let sq = rusqlite::Connection::open(&path).expect("sqlite open");
+    sq.busy_timeout(Duration::ZERO).expect("busy timeout");
+    let count = |sq: &rusqlite::Connection| sql_i64(sq, "SELECT count(*) FROM t");
+    assert_eq!(count(&sq), 1);
+
+    // embedlite holds RESERVED with uncommitted changes: SQLite may read, not write.
+    conn.begin_write().expect("begin_write");
+    conn.table_insert(t, 2, &[Value::Integer(2)]).expect("insert");
+    let r = sq.execute_batch("BEGIN IMMEDIATE");
+    assert!(is_sqlite_busy(&r), "SQLite's BEGIN IMMEDIATE during our write: {r:?}");
+    let r = sq.execute_batch("INSERT INTO t VALUES (99)");
+    assert!(is_sqlite_busy(&r), "SQLite's autocommit insert during our write: {r:?}");
+    assert_eq!(count(&sq), 1, "SQLite reads the committed state during our write");
+    conn.commit().expect("commit once SQLite's reader is gone");
+    assert_eq!(count(&sq), 2, "SQLite sees our commit");
+
+    // SQLite holds EXCLUSIVE with a write: embedlite can neither read nor write.
+    sq.execute_batch("BEGIN EXCLUSIVE; INSERT INTO t VALUES (3);").expect("sqlite exclusive");
+    let start = Instant::now();
+    let r = conn.begin_write();
+    assert!(matches!(r, Err(Error::Busy)), "begin_write under SQLite's EXCLUSIVE: {r:?}");
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(45), "the busy timeout was not honoured: {waited:?}");
+    assert!(waited < Duration::from_secs(3), "waited {waited:?} for a 50 ms busy timeout");
+    assert_eq!(conn.begin_write().expect_err("still busy").code(), ErrorCode::Busy);
+    let r = reader.table_rows(t);
+    assert!(matches!(r, Err(Error::Busy)), "a read under SQLite's EXCLUSIVE: {r:?}");
+    sq.execute_batch("COMMIT").expect("sqlite commit");
+    let rows = reader.table_rows(t).expect("read after SQLite's commit");
+    assert_eq!(rows.len(), 3, "embedlite sees SQLite's commit: {rows:?}");
+
+    // SQLite holds RESERVED (BEGIN IMMEDIATE + a write): embedlite may read, not write.
+    sq.execute_batch("BEGIN IMMEDIATE; INSERT INTO t VALUES (4);").expect("sqlite immediate");
+    assert_eq!(reader.table_rows(t).expect("read during SQLite's write").len(), 3);
+    let r = conn.begin_write();
+    assert!(matches!(r, Err(Error::Busy)), "begin_write under SQLite's RESERVED: {r:?}");
+    sq.execute_batch("COMMIT").expect("sqlite commit");
+    conn.begin_write().expect("free once SQLite committed");
+    conn.table_insert(t, 100, &[Value::Integer(5)]).expect("insert");
+    conn.commit().expect("commit");
+    assert_eq!(count(&sq), 5);
+    assert_sqlite_ok(&sq, "after interleaved writers");
+    // SQLite closes first, while our descriptors are still open.
+    drop(sq);
+    drop(reader);
+    drop(conn);
+}
+
+// ---- 5. WAL mode is refused ----------------------------------------------------------------
+
+fn assert_wal_refused(path: &Path, what: &str) {
+    let err = Database::open(path_str(path)).expect_err("a WAL database must be refused");
+    assert_eq!(err.code(), ErrorCode::Unsupported, "{what}: {err}");
+    assert!(matches!(err, Error::Unsupported(_)), "{what}: {err:?}");
+    assert!(err.to_string().contains("WAL"), "{what}: the message should mention WAL: {err}");
+}
+
+#[test]
+fn wal_databases_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = temp_path(&dir, "wal.db");
+    let wal = PathBuf::from(format!("{}-wal", path_str(&path)));
+    {
+        let sq = rusqlite::Connection::open(&path).expect("sqlite open");
+        let mode: String =
+            sq.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).expect("journal_mode");
+        assert_eq!(mode, "wal");
+        sq.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);").expect("write");
+    }
+    assert!(!wal.exists(), "SQLite removes the -wal file when the last connection closes");
+    let header = std::fs::read(&path).expect("read");
+    assert_eq!(header[18..20], [2, 2], "the header says WAL");
+    assert_wal_refused(&path, "WAL header, no -wal file");
+
+    // With a live -wal file (SQLite keeps it while a connection is open).
+    let sq = rusqlite::Connection::open(&path).expect("sqlite open");
+    sq.execute_batch("INSERT INTO t VALUES (2);").expect("write");
+    assert!(wal.exists(), "the -wal file exists while SQLite has the database open");
+    assert_wal_refused(&path, "WAL header and a -wal file");
+
+    // A -wal file next to a rollback-journal database is refused too: it may hold commits.
+    drop(sq);
+    let plain = temp_path(&dir, "plain.db");
+    {
+        let sq = rusqlite::Connection::open(&plain).expect("sqlite open");
+        sq.execute_batch("CREATE TABLE t(x);").expect("create");
+    }
+    Database::open(path_str(&plain)).expect("a rollback-journal database opens");
+    std::fs::write(format!("{}-wal", path_str(&plain)), b"not empty").expect("write -wal");
+    assert_wal_refused(&plain, "a -wal file next to a rollback-journal database");
 }

@@ -22,11 +22,11 @@
 //!    be played back as a hot journal.
 //! 6. The page holding byte offset `PENDING_BYTE` is never used (SQLite's lock bytes live there).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::RngCore;
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::storage::format::{get_u32, put_u32, PageNo};
@@ -102,13 +102,23 @@ pub struct Pager {
     usable_size: usize,
     db_size: u32,
     orig_db_size: u32,
-    cache: HashMap<u32, CachedPage>,
-    originals: HashMap<u32, Box<[u8]>>,
+    cache: FxHashMap<u32, CachedPage>,
+    originals: FxHashMap<u32, Box<[u8]>>,
     dirty: usize,
     tick: u64,
     /// Header bytes 24..40 as of the last transaction, to tell whether another connection
     /// changed the file (SQLite's rule for keeping the cache).
     validation: Option<[u8; 16]>,
+    /// Open savepoints of the write transaction, innermost last.
+    savepoints: Vec<Savepoint>,
+}
+
+/// What a savepoint needs to undo the changes made after it: each page's image (and dirty
+/// flag) before its first change, and the page count.
+#[derive(Debug, Default)]
+struct Savepoint {
+    db_size: u32,
+    pages: FxHashMap<u32, (Box<[u8]>, bool)>,
 }
 
 impl Pager {
@@ -139,11 +149,12 @@ impl Pager {
             usable_size: page_size as usize,
             db_size: 0,
             orig_db_size: 0,
-            cache: HashMap::new(),
-            originals: HashMap::new(),
+            cache: FxHashMap::default(),
+            originals: FxHashMap::default(),
             dirty: 0,
             tick: 0,
             validation: None,
+            savepoints: Vec::new(),
         };
         pager.begin_read()?;
         pager.end_read()?;
@@ -466,6 +477,11 @@ impl Pager {
         }
         self.load(pgno)?;
         let p = self.cache.get_mut(&pgno.0).expect("page was just loaded");
+        if let Some(sp) = self.savepoints.last_mut() {
+            if pgno.0 <= sp.db_size && !sp.pages.contains_key(&pgno.0) {
+                sp.pages.insert(pgno.0, (p.data.clone(), p.dirty));
+            }
+        }
         if !p.dirty {
             if pgno.0 <= self.orig_db_size && !self.originals.contains_key(&pgno.0) {
                 self.originals.insert(pgno.0, p.data.clone());
@@ -474,6 +490,74 @@ impl Pager {
             self.dirty += 1;
         }
         Ok(&mut p.data)
+    }
+
+    /// Opens a savepoint in the write transaction and returns its depth (0 for the outermost).
+    pub fn savepoint(&mut self) -> Result<usize> {
+        if self.state != PagerState::Writing {
+            return Err(self.not_writing());
+        }
+        self.savepoints.push(Savepoint { db_size: self.db_size, pages: FxHashMap::default() });
+        Ok(self.savepoints.len() - 1)
+    }
+
+    /// Number of open savepoints.
+    #[must_use]
+    pub fn savepoint_depth(&self) -> usize {
+        self.savepoints.len()
+    }
+
+    /// Releases savepoint `depth` and those inside it, keeping their changes.
+    pub fn release_savepoint(&mut self, depth: usize) {
+        while self.savepoints.len() > depth {
+            let sp = self.savepoints.pop().expect("len checked");
+            if let Some(parent) = self.savepoints.last_mut() {
+                for (pg, img) in sp.pages {
+                    if pg <= parent.db_size {
+                        parent.pages.entry(pg).or_insert(img);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Undoes every change made since savepoint `depth` was opened; the savepoint stays open.
+    pub fn rollback_to_savepoint(&mut self, depth: usize) -> Result<()> {
+        if self.state != PagerState::Writing {
+            return Err(self.not_writing());
+        }
+        while self.savepoints.len() > depth {
+            let sp = self.savepoints.pop().expect("len checked");
+            for (pg, (data, was_dirty)) in sp.pages {
+                if let Some(p) = self.cache.get_mut(&pg) {
+                    if p.dirty && !was_dirty {
+                        self.dirty -= 1;
+                    } else if !p.dirty && was_dirty {
+                        self.dirty += 1;
+                    }
+                    p.data = data;
+                    p.dirty = was_dirty;
+                } else {
+                    self.insert_page(pg, data, was_dirty);
+                }
+            }
+            let size = sp.db_size;
+            let mut removed_dirty = 0;
+            self.cache.retain(|&n, p| {
+                let keep = n <= size;
+                if !keep && p.dirty {
+                    removed_dirty += 1;
+                }
+                keep
+            });
+            self.dirty -= removed_dirty;
+            self.db_size = size;
+            if self.savepoints.len() == depth {
+                self.savepoints.push(Savepoint { db_size: size, pages: FxHashMap::default() });
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn not_writing(&self) -> Error {
@@ -676,6 +760,7 @@ impl Pager {
         }
         self.dirty = 0;
         self.originals.clear();
+        self.savepoints.clear();
         let p1 = &self.cache.get(&1).expect("page 1 is cached after a commit").data;
         let mut v = [0u8; 16];
         v.copy_from_slice(&p1[24..40]);
@@ -750,6 +835,7 @@ impl Pager {
                 self.cache.retain(|_, p| !p.dirty);
                 self.dirty = 0;
                 self.originals.clear();
+        self.savepoints.clear();
                 self.db_size = self.orig_db_size;
                 self.state = PagerState::Idle;
                 self.file.unlock(LockLevel::None)
@@ -760,6 +846,7 @@ impl Pager {
                 self.cache.clear();
                 self.dirty = 0;
                 self.originals.clear();
+        self.savepoints.clear();
                 self.validation = None;
                 self.state = PagerState::Idle;
                 let _ = self.file.unlock(LockLevel::None);

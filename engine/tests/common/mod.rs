@@ -13,6 +13,8 @@
 // Each test crate that includes this module uses a different part of it.
 #![allow(dead_code)]
 
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread;
@@ -97,10 +99,12 @@ pub fn open_and_walk(bytes: &[u8]) -> Walk {
 }
 
 /// [`open_and_walk`] on its own thread: panics (failing the test) if the walk panics or takes
-/// longer than `limit`. `context` (e.g. the seed and case) goes into the failure message.
+/// longer than `limit`. `context` (e.g. the seed and case) goes into the failure message, with
+/// the path of a copy of the image saved for replaying (or adding to the fuzz corpus).
 #[must_use]
 pub fn walk_image(bytes: Vec<u8>, limit: Duration, context: &str) -> Walk {
     let (tx, rx) = mpsc::channel();
+    let image = bytes.clone();
     let worker = thread::Builder::new()
         .name("walk".into())
         .spawn(move || {
@@ -108,17 +112,26 @@ pub fn walk_image(bytes: Vec<u8>, limit: Duration, context: &str) -> Walk {
             let _ = tx.send(open_and_walk(&bytes));
         })
         .expect("spawning the walk thread");
-    match rx.recv_timeout(limit) {
+    let failure = match rx.recv_timeout(limit) {
         Ok(w) => {
             worker.join().expect("the walk thread ended after sending its result");
-            w
+            return w;
         }
-        Err(RecvTimeoutError::Timeout) => {
-            panic!("{context}: the walk did not finish within {limit:?} (a hang)")
-        }
-        Err(RecvTimeoutError::Disconnected) => {
-            panic!("{context}: the walk panicked (its message is above)")
-        }
+        Err(RecvTimeoutError::Timeout) => format!("did not finish within {limit:?} (a hang)"),
+        Err(RecvTimeoutError::Disconnected) => "panicked (its message is above)".to_string(),
+    };
+    let saved = save_failing_image(&image);
+    panic!("{context}: the walk {failure}; the image is saved in {saved}")
+}
+
+/// Writes an image that broke a walk to the temporary directory, named by its hash.
+fn save_failing_image(image: &[u8]) -> String {
+    let mut h = DefaultHasher::new();
+    image.hash(&mut h);
+    let path = std::env::temp_dir().join(format!("embedlite-walk-failure-{:016x}.db", h.finish()));
+    match std::fs::write(&path, image) {
+        Ok(()) => path.display().to_string(),
+        Err(e) => format!("(nowhere: writing {} failed: {e})", path.display()),
     }
 }
 
@@ -353,7 +366,8 @@ pub fn blob_of(r: i64) -> Vec<u8> {
 
 /// A database made by embedlite: table `t(a, b, c)` with `rows` rows (some with overflowing
 /// blobs), index `t_b` on `b` (some keys overflowing), a small table `u`, then every third row
-/// of the first two thirds deleted so that pages and overflow chains land on the freelist.
+/// and every twentieth overflowing row of the first two thirds deleted so that pages and
+/// overflow chains land on the freelist.
 #[must_use]
 pub fn embedlite_image(page_size: u32, rows: i64) -> Vec<u8> {
     let sim = SimIo::new(SimConfig::new(1));
@@ -375,7 +389,7 @@ pub fn embedlite_image(page_size: u32, rows: i64) -> Vec<u8> {
     }
     conn.commit().expect("commit");
     conn.begin_write().expect("begin");
-    for r in (3..=rows * 2 / 3).step_by(3) {
+    for r in (1..=rows * 2 / 3).filter(|r| r % 3 == 0 || r % 20 == 10) {
         assert!(conn.table_delete(t, r).expect("delete row"));
         let key = [Value::Text(name_of(r)), Value::Integer(r)];
         assert!(conn.index_delete(i, &key).expect("delete key"));
@@ -417,8 +431,11 @@ pub fn sqlite_image(page_size: u32, rows: i64) -> Vec<u8> {
             }
         }
         tx.commit().expect("sqlite commit");
-        c.execute("DELETE FROM items WHERE id % 3 = 0 AND id < ?1", [rows * 2 / 3])
-            .expect("sqlite delete");
+        c.execute(
+            "DELETE FROM items WHERE (id % 3 = 0 OR id % 20 = 10) AND id <= ?1",
+            [rows * 2 / 3],
+        )
+        .expect("sqlite delete");
         let check: String =
             c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("sqlite check");
         assert_eq!(check, "ok");

@@ -115,6 +115,11 @@ pub fn rebalance(
         if c == 0 {
             return Err(Error::corrupt(ppg, "child page 0"));
         }
+        if c == 1 {
+            // Page 1 is the schema's root and never a child; its b-tree header sits after the
+            // file header, so the sibling capacity below would overfill it.
+            return Err(Error::corrupt(ppg, "page 1 as a child"));
+        }
         Ok(PageNo(c))
     };
     let kind = content.kind;

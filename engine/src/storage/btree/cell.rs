@@ -64,9 +64,30 @@ pub fn overflow_page_count(info: &CellInfo, usable: usize) -> usize {
     rest.div_ceil(usable - 4)
 }
 
+/// Checks, before a buffer for a cell's payload is allocated, that its overflow chain could
+/// fit in the file: a crafted payload size (up to 2 GiB) must not become a huge allocation.
+pub fn check_overflow_fits(
+    info: &CellInfo,
+    usable: usize,
+    db_size: u32,
+    pgno: PageNo,
+) -> Result<()> {
+    if info.overflow != 0 && overflow_page_count(info, usable) > db_size as usize {
+        return Err(Error::corrupt(
+            pgno,
+            format!(
+                "payload of {} bytes needs more overflow pages than the file's {db_size}",
+                info.payload_len
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The full payload of a cell: borrowed from the page when it has no overflow.
 pub fn read_payload(pager: &mut Pager, pgno: PageNo, cell_index: usize) -> Result<Cow<'_, [u8]>> {
     let usable = pager.usable_size();
+    let db_size = pager.db_size();
     let data = pager.get(pgno)?;
     let node = Node::parse(data, pgno, usable)?;
     let info = node.cell(cell_index)?;
@@ -75,6 +96,7 @@ pub fn read_payload(pager: &mut Pager, pgno: PageNo, cell_index: usize) -> Resul
         let data = pager.get(pgno)?;
         return Ok(Cow::Borrowed(&data[info.payload_off..info.payload_off + info.local_len]));
     }
+    check_overflow_fits(&info, usable, db_size, pgno)?;
     let mut out = Vec::with_capacity(info.payload_len as usize);
     out.extend_from_slice(&data[info.payload_off..info.payload_off + info.local_len]);
     read_overflow(pager, &info, &mut out)?;

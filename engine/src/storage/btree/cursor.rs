@@ -37,13 +37,20 @@ pub struct Cursor {
     root: PageNo,
     kind: TreeKind,
     stack: Vec<(PageNo, usize)>,
+    /// Pages the cursor may still enter in the current scan. A scan in one direction enters
+    /// each page of a well-formed tree at most once, so entering more pages than the file has
+    /// means subtrees shared by several parents — a crafted DAG that the depth bound does not
+    /// stop and whose scan would take exponential time.
+    budget: u64,
+    /// Direction of the current scan (`None` after a seek); changing it starts a new budget.
+    forward: Option<bool>,
 }
 
 impl Cursor {
     /// A cursor on the b-tree rooted at `root`, not yet positioned.
     #[must_use]
     pub fn new(root: PageNo, kind: TreeKind) -> Self {
-        Cursor { root, kind, stack: Vec::with_capacity(8) }
+        Cursor { root, kind, stack: Vec::with_capacity(8), budget: 0, forward: None }
     }
 
     /// Whether the cursor is on an entry.
@@ -58,7 +65,20 @@ impl Cursor {
         Ok(node)
     }
 
+    /// Starts a scan (or a seek, with `forward` `None`) with a fresh page budget.
+    fn start_scan(&mut self, pager: &Pager, forward: Option<bool>) {
+        self.budget = u64::from(pager.db_size()) + MAX_DEPTH as u64;
+        self.forward = forward;
+    }
+
     fn push(&mut self, pg: PageNo, i: usize) -> Result<()> {
+        if self.budget == 0 {
+            return Err(Error::corrupt(
+                pg,
+                "a scan entered more pages than the file has (subtrees shared by several parents?)",
+            ));
+        }
+        self.budget -= 1;
         if self.stack.len() >= MAX_DEPTH {
             return Err(Error::corrupt(
                 pg,
@@ -149,18 +169,23 @@ impl Cursor {
     /// Moves to the first entry; false if the tree is empty.
     pub fn first(&mut self, pager: &mut Pager) -> Result<bool> {
         self.stack.clear();
+        self.start_scan(pager, Some(true));
         self.descend_first(pager, self.root)
     }
 
     /// Moves to the last entry; false if the tree is empty.
     pub fn last(&mut self, pager: &mut Pager) -> Result<bool> {
         self.stack.clear();
+        self.start_scan(pager, Some(false));
         self.descend_last(pager, self.root)
     }
 
     /// Moves to the next entry; false (and invalid) past the last.
     pub fn next(&mut self, pager: &mut Pager) -> Result<bool> {
         let Some(&(pg, i)) = self.stack.last() else { return Ok(false) };
+        if self.forward != Some(true) {
+            self.start_scan(pager, Some(true));
+        }
         let node = Self::node(pager, pg)?;
         if node.kind.is_leaf() {
             if i + 1 < node.ncells {
@@ -178,6 +203,9 @@ impl Cursor {
     /// Moves to the previous entry; false (and invalid) before the first.
     pub fn prev(&mut self, pager: &mut Pager) -> Result<bool> {
         let Some(&(pg, i)) = self.stack.last() else { return Ok(false) };
+        if self.forward != Some(false) {
+            self.start_scan(pager, Some(false));
+        }
         let node = Self::node(pager, pg)?;
         if node.kind.is_leaf() {
             if i > 0 {
@@ -194,6 +222,7 @@ impl Cursor {
     /// it (or invalid if none) and returns false.
     pub fn seek_rowid(&mut self, pager: &mut Pager, rowid: i64) -> Result<bool> {
         self.stack.clear();
+        self.start_scan(pager, None);
         let mut pg = self.root;
         loop {
             let node = Self::node(pager, pg)?;
@@ -248,6 +277,7 @@ impl Cursor {
             Ok(if strict && o == Ordering::Equal { Ordering::Less } else { o })
         };
         self.stack.clear();
+        self.start_scan(pager, None);
         let mut pg = self.root;
         loop {
             let node = Self::node(pager, pg)?;

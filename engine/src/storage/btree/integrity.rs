@@ -96,15 +96,26 @@ impl Checker<'_> {
             }
         }
         let mut fb = get_u16(node.data, node.hdr + 1) as usize;
-        let mut last = 0;
+        let (mut last, mut last_end) = (0, 0);
         while fb != 0 {
             if fb <= last || fb < start || fb + 4 > usable {
                 self.err(format!("{name}: page {pg}: freeblock at {fb} out of order or bounds"));
                 return;
             }
+            // SQLite's own check accepts these two, but SQLite never writes them and reports the
+            // page as corrupt when it next frees space on it (`freeSpace`,
+            // `btreeComputeFreeSpace`).
+            if fb == start {
+                self.err(format!("{name}: page {pg}: freeblock at {fb} starts the content area"));
+            } else if last != 0 && fb < last_end + 4 {
+                self.err(format!(
+                    "{name}: page {pg}: freeblocks at {last} and {fb} are less than 4 bytes apart"
+                ));
+            }
             let size = get_u16(node.data, fb + 2) as usize;
             spans.push((fb, size));
             last = fb;
+            last_end = fb + size;
             fb = get_u16(node.data, fb) as usize;
         }
         spans.sort_unstable();
@@ -256,4 +267,56 @@ pub fn integrity_check(pager: &mut Pager, trees: &[TreeCheck]) -> Result<Vec<Str
         }
     }
     Ok(c.errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::storage::format::put_u16;
+    use crate::storage::{Database, PageNo, Value};
+
+    /// Rows 0..4 of a one-column table on a 4096-byte page: cells of 4, 4, 5 and 5 bytes at
+    /// 4092, 4088, 4083 and 4078. `craft` then rewrites the leaf.
+    fn check_crafted_leaf(craft: impl FnOnce(&mut [u8])) -> Vec<String> {
+        let db = Database::open_in_memory().expect("db");
+        let mut conn = db.connect().expect("connect");
+        let t = conn.create_table("CREATE TABLE t(a)").expect("create");
+        for i in 0..4 {
+            conn.table_insert(t, i, &[Value::Integer(i)]).expect("insert");
+        }
+        assert!(conn.integrity_check().expect("check").is_empty());
+        conn.begin_write().expect("begin");
+        assert_eq!(t, PageNo(2));
+        craft(conn.pager().get_mut(t).expect("leaf"));
+        conn.commit().expect("commit");
+        conn.integrity_check().expect("check")
+    }
+
+    #[test]
+    fn reports_freeblocks_that_sqlite_cannot_free_next_to() {
+        // Cells 0, 1, 2 stay; cell 3's space (4078, 5 bytes) becomes a freeblock at the start
+        // of the content area.
+        let problems = check_crafted_leaf(|p| {
+            put_u16(p, 3, 3);
+            put_u16(p, 1, 4078);
+            put_u16(p, 4078, 0);
+            put_u16(p, 4078 + 2, 5);
+        });
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("starts the content area"), "{problems:?}");
+        // Cells 0 and 3 stay; 4083..4087 and 4088..4092 are freeblocks with a 1-byte fragment
+        // between them.
+        let problems = check_crafted_leaf(|p| {
+            put_u16(p, 3, 2);
+            put_u16(p, 8, 4092);
+            put_u16(p, 10, 4078);
+            put_u16(p, 1, 4083);
+            put_u16(p, 4083, 4088);
+            put_u16(p, 4083 + 2, 4);
+            put_u16(p, 4088, 0);
+            put_u16(p, 4088 + 2, 4);
+            p[7] = 1;
+        });
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("less than 4 bytes apart"), "{problems:?}");
+    }
 }

@@ -300,7 +300,14 @@ impl<'a> Node<'a> {
         let c = if i == self.ncells {
             self.right_child()
         } else {
-            get_u32(self.data, self.cell_offset(i)?)
+            let off = self.cell_offset(i)?;
+            if off + 4 > self.usable {
+                return Err(Error::corrupt(
+                    self.pgno,
+                    format!("cell {i} at {off} runs off the page"),
+                ));
+            }
+            get_u32(self.data, off)
         };
         if c == 0 {
             return Err(Error::corrupt(self.pgno, format!("child {i} is page 0")));
@@ -378,6 +385,13 @@ pub fn insert_cell(
     cell: &[u8],
 ) -> Result<bool> {
     let node = Node::parse(data, pgno, usable)?;
+    if node.content_start() > usable {
+        // The new cell would be written below a content area that starts past the page.
+        return Err(Error::corrupt(
+            pgno,
+            format!("cell content area starts at {} past the page end", node.content_start()),
+        ));
+    }
     let size = cell.len().max(4);
     let need = size + 2;
     let gap = node.content_start().saturating_sub(node.ptr_end());
@@ -388,6 +402,10 @@ pub fn insert_cell(
         defragment(data, pgno, usable)?;
     }
     let node = Node::parse(data, pgno, usable)?;
+    if node.content_start() < node.ptr_end() + need {
+        // Freeblocks or the fragment count claimed space that defragmenting did not find.
+        return Err(Error::corrupt(pgno, "the page's free space is less than its header claims"));
+    }
     let hdr = node.hdr;
     let ptrs = hdr + node.kind.header_size();
     let n = node.ncells;
@@ -417,7 +435,8 @@ pub fn drop_cell(data: &mut [u8], pgno: PageNo, usable: usize, idx: usize) -> Re
     free_space(data, pgno, hdr, usable, off, size)
 }
 
-/// Adds `[off, off+size)` to the sorted freeblock list, merging with neighbours that touch it.
+/// Adds `[off, off+size)` to the sorted freeblock list, merging with neighbours less than 4 bytes
+/// away, or to the cell content area when it starts there (SQLite's `freeSpace`).
 fn free_space(
     data: &mut [u8],
     pgno: PageNo,
@@ -443,28 +462,57 @@ fn free_space(
     if next != 0 && (next + 4 > usable || next < off + size) {
         return Err(Error::corrupt(pgno, "freeblock overlaps a cell"));
     }
-    let (start, mut len) = (off, size);
-    // Merge with the following block.
-    if next != 0 && off + size == next {
-        len += get_u16(data, next + 2) as usize;
+    // As SQLite's `freeSpace`: a neighbouring freeblock less than 4 bytes away is merged, the
+    // fragment bytes between them included. SQLite reports freeblocks closer than that as
+    // corruption (`btreeComputeFreeSpace`).
+    let (mut start, mut end) = (off, off + size);
+    let mut absorbed = 0;
+    if next != 0 && end + 3 >= next {
+        absorbed = next - end;
+        end = next + get_u16(data, next + 2) as usize;
+        if end > usable {
+            return Err(Error::corrupt(pgno, "freeblock runs past the page end"));
+        }
         next = get_u16(data, next) as usize;
     }
-    // Merge with the preceding block.
+    let mut merged_prev = false;
     if let Some(p) = prev_block {
-        let plen = get_u16(data, p + 2) as usize;
-        if p + plen > off {
+        let p_end = p + get_u16(data, p + 2) as usize;
+        if p_end > off {
             return Err(Error::corrupt(pgno, "freeblock overlaps a cell"));
         }
-        if p + plen == off {
-            len += plen;
-            put_u16(data, p, next as u16);
-            put_u16(data, p + 2, len as u16);
-            return Ok(());
+        if p_end + 3 >= off {
+            absorbed += off - p_end;
+            start = p;
+            merged_prev = true;
         }
     }
+    let frag = data[hdr + 7] as usize;
+    if absorbed > frag {
+        return Err(Error::corrupt(pgno, "fragment count is less than the gaps between cells"));
+    }
+    data[hdr + 7] = (frag - absorbed) as u8;
+    // Space at the start of the cell content area extends that area instead of becoming a
+    // freeblock: SQLite never has a freeblock there and reports one as corruption when it frees
+    // the next cell (`freeSpace`).
+    let content = match get_u16(data, hdr + 5) {
+        0 => 65536,
+        c => c as usize,
+    };
+    if start <= content {
+        let first = get_u16(data, hdr + 1) as usize;
+        if start < content || (prev_block.is_some() && (!merged_prev || first != start)) {
+            return Err(Error::corrupt(pgno, "freeblock before the cell content area"));
+        }
+        put_u16(data, hdr + 1, next as u16);
+        put_u16(data, hdr + 5, end as u16);
+        return Ok(());
+    }
     put_u16(data, start, next as u16);
-    put_u16(data, start + 2, len as u16);
-    put_u16(data, prev_link, start as u16);
+    put_u16(data, start + 2, (end - start) as u16);
+    if !merged_prev {
+        put_u16(data, prev_link, start as u16);
+    }
     Ok(())
 }
 
@@ -475,6 +523,10 @@ pub fn defragment(data: &mut [u8], pgno: PageNo, usable: usize) -> Result<()> {
     let right = if kind.is_leaf() { 0 } else { node.right_child() };
     let cells: Vec<Vec<u8>> =
         (0..node.ncells).map(|i| node.cell_bytes(i).map(<[u8]>::to_vec)).collect::<Result<_>>()?;
+    if cells_size(&cells) > page_capacity(pgno, usable, kind) {
+        // Only cells that overlap (pointers sharing bytes) can add up to more than the page.
+        return Err(Error::corrupt(pgno, "cells overlap: together they exceed the page"));
+    }
     let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
     write_page(data, pgno, usable, kind, &refs, right);
     Ok(())
@@ -488,12 +540,82 @@ mod tests {
     fn local_payload_matches_sqlite_examples() {
         // 4096-byte pages: table leaf max local 4061, index max local 1002, min local 489.
         assert_eq!(local_payload(4096, PageKind::TableLeaf, 4061), 4061);
-        assert_eq!(local_payload(4096, PageKind::TableLeaf, 4062), 489 + (4062 - 489));
+        // 489 + (4062 - 489) % 4092 = 4062 exceeds the 4061-byte maximum, so the minimum is kept.
+        assert_eq!(local_payload(4096, PageKind::TableLeaf, 4062), 489);
         assert_eq!(local_payload(4096, PageKind::IndexLeaf, 1002), 1002);
         let p = 1_000_000u64;
         let k = 489 + (p - 489) % 4092;
         let expect = if k <= 1002 { k as usize } else { 489 };
         assert_eq!(local_payload(4096, PageKind::IndexLeaf, p), expect);
+    }
+
+    /// A cell of `n` bytes: a payload-length varint and `n - 1` payload bytes.
+    fn cell_of(n: usize, tag: u8) -> Vec<u8> {
+        let mut c = vec![tag; n];
+        c[0] = (n - 1) as u8;
+        c
+    }
+
+    fn freeblocks(page: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut fb = get_u16(page, 1) as usize;
+        while fb != 0 {
+            out.push((fb, get_u16(page, fb + 2) as usize));
+            fb = get_u16(page, fb) as usize;
+        }
+        out
+    }
+
+    #[test]
+    fn freed_space_at_the_content_start_extends_the_content_area() {
+        // SQLite's `freeSpace` reports a first freeblock that starts the content area as
+        // corruption, so such space must move the content start instead.
+        let usable = 512;
+        let mut page = vec![0u8; 512];
+        let cells: Vec<Vec<u8>> = (0..4u8).map(|i| cell_of(5, i)).collect();
+        let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+        // Cell i lives at 512 - 5 * (i + 1); cell 3 starts the content area at 492.
+        write_page(&mut page, PageNo(2), usable, PageKind::IndexLeaf, &refs, 0);
+        drop_cell(&mut page, PageNo(2), usable, 2).expect("drop cell 2");
+        assert_eq!(freeblocks(&page), [(497, 5)]);
+        // Cell 3 at the content start, next to the freeblock: both join the gap.
+        drop_cell(&mut page, PageNo(2), usable, 2).expect("drop cell 3");
+        assert_eq!(freeblocks(&page), []);
+        assert_eq!(get_u16(&page, 5), 502);
+        // The cell at the content start alone.
+        drop_cell(&mut page, PageNo(2), usable, 1).expect("drop cell 1");
+        assert_eq!((freeblocks(&page), get_u16(&page, 5)), (vec![], 507));
+        let node = Node::parse(&page, PageNo(2), usable).expect("parse");
+        assert_eq!(node.free_bytes().expect("free"), 507 - 8 - 2);
+    }
+
+    #[test]
+    fn freeing_next_to_a_fragment_merges_across_it() {
+        // SQLite reports freeblocks less than 4 bytes apart as corruption; the bytes between
+        // them are fragments, which a merge takes back.
+        let usable = 512;
+        let mut page = vec![0u8; 512];
+        let cells = [cell_of(8, 1), cell_of(8, 2), cell_of(6, 3), cell_of(6, 4)];
+        let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+        write_page(&mut page, PageNo(2), usable, PageKind::IndexLeaf, &refs, 0);
+        // As SQLite leaves pages: cell 1 shrinks to 6 bytes at 496, leaving a 2-byte fragment.
+        page[496..502].copy_from_slice(&cell_of(6, 2));
+        page[7] = 2;
+        drop_cell(&mut page, PageNo(2), usable, 0).expect("drop cell 0");
+        assert_eq!(freeblocks(&page), [(504, 8)]);
+        drop_cell(&mut page, PageNo(2), usable, 0).expect("drop cell 1");
+        assert_eq!(freeblocks(&page), [(496, 16)], "one block across the fragment");
+        assert_eq!(page[7], 0, "the fragment was taken back");
+        // With freeblocks on both sides, one of them across the fragment.
+        let mut page = vec![0u8; 512];
+        write_page(&mut page, PageNo(2), usable, PageKind::IndexLeaf, &refs, 0);
+        page[496..502].copy_from_slice(&cell_of(6, 2));
+        page[7] = 2;
+        drop_cell(&mut page, PageNo(2), usable, 2).expect("drop cell 2 (490..496)");
+        drop_cell(&mut page, PageNo(2), usable, 0).expect("drop cell 0 (504..512)");
+        drop_cell(&mut page, PageNo(2), usable, 0).expect("drop cell 1 (496..502)");
+        assert_eq!(freeblocks(&page), [(490, 22)]);
+        assert_eq!(page[7], 0);
     }
 
     #[test]

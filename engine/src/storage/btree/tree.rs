@@ -9,7 +9,7 @@ use crate::storage::pager::Pager;
 use crate::storage::record::{compare_records, KeyInfo};
 
 use super::balance::{rebalance, Content};
-use super::cell::{build_leaf_cell, free_overflow, read_overflow};
+use super::cell::{build_leaf_cell, check_overflow_fits, free_overflow, read_overflow};
 use super::page::{
     cells_size, drop_cell, header_offset, insert_cell, page_capacity, write_page, Node, PageKind,
     MAX_DEPTH,
@@ -134,12 +134,14 @@ pub(super) fn compare_cell(
     cmp: &mut dyn FnMut(&[u8]) -> Result<Ordering>,
 ) -> Result<Ordering> {
     let usable = pager.usable_size();
+    let db_size = pager.db_size();
     let node = Node::parse(pager.get(pg)?, pg, usable)?;
     let info = node.cell(i)?;
     let local = &node.data[info.payload_off..info.payload_off + info.local_len];
     if info.overflow == 0 {
         return cmp(local);
     }
+    check_overflow_fits(&info, usable, db_size, pg)?;
     let mut buf = Vec::with_capacity(info.payload_len as usize);
     buf.extend_from_slice(local);
     read_overflow(pager, &info, &mut buf)?;

@@ -1,0 +1,483 @@
+//! The SQL API: `Connection` runs SQL text against a database file.
+//!
+//! ```
+//! use embedlite::{Connection, Value};
+//!
+//! let mut conn = Connection::open(":memory:")?;
+//! conn.execute_batch("CREATE TABLE movies(title TEXT, year INTEGER); \
+//!                     INSERT INTO movies VALUES ('Alien', 1979), ('Heat', 1995);")?;
+//! let r = conn.query("SELECT title FROM movies WHERE year > ?1 ORDER BY title", &[Value::Integer(1980)])?;
+//! assert_eq!(r.rows, vec![vec![Value::Text("Heat".into())]]);
+//! # Ok::<(), embedlite::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlparser::ast::Statement as Ast;
+
+use crate::error::{Error, Result};
+use crate::exec::{self, ddl, dml, pragma, query, Bound, Cx, Plan};
+use crate::functions::FnContext;
+use crate::sql::catalog::Catalog;
+use crate::sql::parse::{parse_one, split_statements, Parsed};
+use crate::storage::header::offset;
+use crate::storage::io::Io;
+use crate::storage::pager::PagerState;
+use crate::storage::schema;
+use crate::storage::{self, OpenOptions, Value};
+
+/// The rows of a query, fully read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryResult {
+    /// Column names as SQLite reports them.
+    pub columns: Vec<String>,
+    /// The rows.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// A compiled statement, reusable with different parameters.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    sql: String,
+    parsed: Parsed,
+    bound: Bound,
+    cookie: u32,
+}
+
+impl Statement {
+    /// The statement's text.
+    #[must_use]
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// Result column names.
+    #[must_use]
+    pub fn columns(&self) -> &[String] {
+        &self.bound.columns
+    }
+
+    /// Number of parameters.
+    #[must_use]
+    pub fn parameter_count(&self) -> usize {
+        self.bound.params.len()
+    }
+
+    /// Name of parameter `i` (0-based), with its prefix (`:a`, `@a`, `$a`); `None` for `?`.
+    #[must_use]
+    pub fn parameter_name(&self, i: usize) -> Option<&str> {
+        self.bound.params.get(i).and_then(|p| p.as_deref())
+    }
+
+    /// Whether running it may change the database.
+    #[must_use]
+    pub fn is_write(&self) -> bool {
+        statement_writes(&self.parsed, &self.bound)
+    }
+}
+
+fn statement_writes(parsed: &Parsed, bound: &Bound) -> bool {
+    if bound.writes() {
+        return true;
+    }
+    match parsed {
+        Parsed::Sql(s) => matches!(
+            s.as_ref(),
+            Ast::CreateTable(_) | Ast::CreateIndex(_) | Ast::CreateView(_) | Ast::CreateTrigger(_) | Ast::Drop { .. } | Ast::DropTrigger(_) | Ast::AlterTable(_)
+        ),
+        Parsed::Pragma { name, arg } => arg.is_some() && matches!(name.as_str(), "user_version" | "application_id" | "schema_version"),
+        Parsed::Reindex(_) => true,
+        Parsed::Analyze | Parsed::Vacuum => false,
+    }
+}
+
+/// A SQL connection to a database file (or `:memory:`).
+#[derive(Debug)]
+pub struct Connection {
+    inner: storage::Connection,
+    catalog: Arc<Catalog>,
+    catalog_valid: bool,
+    explicit: bool,
+    savepoints: Vec<(String, usize)>,
+    fnctx: FnContext,
+    cache: HashMap<String, Statement>,
+}
+
+const STATEMENT_CACHE: usize = 128;
+
+impl Connection {
+    /// Opens (creating if needed) a database; `":memory:"` gives a private in-memory one.
+    pub fn open(path: &str) -> Result<Connection> {
+        Self::open_with_options(path, OpenOptions::default())
+    }
+
+    /// Opens with options.
+    pub fn open_with_options(path: &str, opts: OpenOptions) -> Result<Connection> {
+        let db = storage::Database::open_with_options(path, opts)?;
+        Self::from_database(&db)
+    }
+
+    /// Opens through any `Io` (tests use `SimIo` and `MemIo`).
+    pub fn open_with_io(io: Arc<dyn Io>, path: &str, opts: OpenOptions) -> Result<Connection> {
+        let db = storage::Database::open_with(io, path, opts)?;
+        Self::from_database(&db)
+    }
+
+    /// A new connection to an open database (each connection has its own cache and locks).
+    pub fn from_database(db: &storage::Database) -> Result<Connection> {
+        Ok(Connection {
+            inner: db.connect()?,
+            catalog: Arc::new(Catalog::default()),
+            catalog_valid: false,
+            explicit: false,
+            savepoints: Vec::new(),
+            fnctx: FnContext::default(),
+            cache: HashMap::new(),
+        })
+    }
+
+    /// Sets the busy timeout.
+    pub fn set_busy_timeout(&mut self, t: Duration) {
+        self.inner.pager().set_busy_timeout(t);
+    }
+
+    /// Whether a transaction is open (`BEGIN` without `COMMIT`).
+    #[must_use]
+    pub fn in_transaction(&self) -> bool {
+        self.explicit
+    }
+
+    /// Whether the connection is in autocommit mode.
+    #[must_use]
+    pub fn is_autocommit(&self) -> bool {
+        !self.explicit
+    }
+
+    /// Rowid of the last successful insert.
+    #[must_use]
+    pub fn last_insert_rowid(&self) -> i64 {
+        self.fnctx.last_insert_rowid
+    }
+
+    /// Rows changed by the last statement.
+    #[must_use]
+    pub fn changes(&self) -> i64 {
+        self.fnctx.changes
+    }
+
+    /// Rows changed since the connection opened.
+    #[must_use]
+    pub fn total_changes(&self) -> i64 {
+        self.fnctx.total_changes
+    }
+
+    /// The storage-level connection (for tools and tests).
+    pub fn storage(&mut self) -> &mut storage::Connection {
+        &mut self.inner
+    }
+
+    /// Reloads the catalog if the schema cookie changed (the caller holds a transaction).
+    fn refresh_catalog(&mut self) -> Result<()> {
+        let pager = self.inner.pager();
+        let cookie = if pager.db_size() == 0 { 0 } else { pager.header_u32(offset::SCHEMA_COOKIE)? };
+        if !self.catalog_valid || cookie != self.catalog.cookie {
+            let entries: Vec<_> = schema::read_schema(pager)?.into_iter().map(|(_, e)| e).collect();
+            self.catalog = Arc::new(Catalog::load(&entries, cookie)?);
+            self.catalog_valid = true;
+        }
+        Ok(())
+    }
+
+    fn ensure_txn(&mut self, write: bool) -> Result<()> {
+        let pager = self.inner.pager();
+        match (pager.state(), write) {
+            (PagerState::Idle, false) => pager.begin_read()?,
+            (PagerState::Idle | PagerState::Reading, true) => pager.begin_write()?,
+            (PagerState::Error, _) => return Err(Error::IoSticky),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Ends an autocommit statement's transaction.
+    fn finish_autocommit(&mut self, ok: bool) -> Result<()> {
+        if self.explicit {
+            return Ok(());
+        }
+        let pager = self.inner.pager();
+        if ok {
+            match pager.commit() {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    let _ = pager.rollback();
+                    Err(e)
+                }
+            }
+        } else {
+            pager.rollback()
+        }
+    }
+
+    /// Compiles one statement. Errors here are "prepare" errors: syntax, unknown table, column
+    /// or function, wrong number of arguments.
+    pub fn prepare(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.cache.get(sql) {
+            if self.catalog_valid && s.cookie == self.catalog.cookie {
+                return Ok(s.clone());
+            }
+        }
+        let parts = split_statements(sql);
+        let text = match parts.as_slice() {
+            [one] => *one,
+            [] => return Err(Error::Misuse("no SQL statement to prepare".into())),
+            _ => return Err(Error::Misuse("prepare takes one statement; use execute_batch for several".into())),
+        };
+        let parsed = parse_one(text)?;
+        let was_idle = self.inner.pager().state() == PagerState::Idle;
+        self.ensure_txn(false)?;
+        let r = self.refresh_catalog().and_then(|()| exec::bind(&parsed, &self.catalog));
+        if was_idle && !self.explicit {
+            let _ = self.inner.pager().end_read();
+        }
+        let bound = r?;
+        let stmt = Statement { sql: text.to_string(), parsed, bound, cookie: self.catalog.cookie };
+        if self.cache.len() >= STATEMENT_CACHE {
+            self.cache.clear();
+        }
+        self.cache.insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
+
+    /// Runs a prepared statement. Errors here happen while it runs (constraint failures, integer
+    /// overflow in `abs()`, a busy database), after the statement compiled.
+    pub fn query_prepared(&mut self, stmt: &Statement, params: &[Value]) -> Result<QueryResult> {
+        if let Some(r) = self.transaction_control(&stmt.parsed)? {
+            return Ok(r);
+        }
+        let write = stmt.is_write();
+        self.ensure_txn(write)?;
+        let r = self.run_in_txn(stmt, params, write);
+        let ok = r.is_ok();
+        if !ok && write && self.explicit {
+            // The statement's savepoint already undid it; the transaction goes on.
+        }
+        let fin = self.finish_autocommit(ok);
+        let res = r?;
+        fin?;
+        Ok(res)
+    }
+
+    fn run_in_txn(&mut self, stmt: &Statement, params: &[Value], write: bool) -> Result<QueryResult> {
+        self.refresh_catalog()?;
+        let rebound;
+        let bound = if stmt.cookie == self.catalog.cookie {
+            &stmt.bound
+        } else {
+            rebound = exec::bind(&stmt.parsed, &self.catalog)?;
+            &rebound
+        };
+        let sp = if write { Some(self.inner.pager().savepoint()?) } else { None };
+        let r = self.run_bound(&stmt.sql, &stmt.parsed, bound, params);
+        if let Some(sp) = sp {
+            let pager = self.inner.pager();
+            if r.is_err() && pager.state() == PagerState::Writing {
+                pager.rollback_to_savepoint(sp)?;
+            }
+            pager.release_savepoint(sp);
+        }
+        if r.is_err() && write {
+            // Undo any catalog the failed statement loaded from its own changes.
+            self.catalog_valid = false;
+        }
+        r
+    }
+
+    fn run_bound(&mut self, sql: &str, parsed: &Parsed, bound: &Bound, params: &[Value]) -> Result<QueryResult> {
+        let catalog = self.catalog.clone();
+        let columns = bound.columns.clone();
+        let pager = self.inner.pager();
+        match &bound.plan {
+            Plan::Query(sel) => {
+                let mut cx = Cx::new(pager, params, &bound.subs, bound.nslots, &mut self.fnctx);
+                let rows = query::run_select(sel, &mut cx, None)?;
+                Ok(QueryResult { columns, rows })
+            }
+            Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_) => {
+                let mut cx = Cx::new(pager, params, &bound.subs, bound.nslots, &mut self.fnctx);
+                let rows = match &bound.plan {
+                    Plan::Insert(p) => dml::run_insert(p, &mut cx)?,
+                    Plan::Update(p) => dml::run_update(p, &mut cx)?,
+                    Plan::Delete(p) => dml::run_delete(p, &mut cx)?,
+                    _ => unreachable!("matched above"),
+                };
+                let changes = cx.changes;
+                self.fnctx.changes = changes;
+                self.fnctx.total_changes += changes;
+                Ok(QueryResult { columns, rows })
+            }
+            Plan::Other(p) => {
+                let rows = match p.as_ref() {
+                    Parsed::Sql(stmt) => {
+                        ddl::run(stmt, sql, pager, &catalog, &mut self.fnctx)?;
+                        self.catalog_valid = false;
+                        Vec::new()
+                    }
+                    Parsed::Pragma { name, arg } => self.pragma(name, arg.as_deref())?,
+                    Parsed::Reindex(target) => {
+                        ddl::reindex(target.as_deref(), pager, &catalog, &mut self.fnctx)?;
+                        self.catalog_valid = false;
+                        Vec::new()
+                    }
+                    Parsed::Analyze => Vec::new(),
+                    Parsed::Vacuum => return Err(Error::Unsupported("VACUUM is not supported yet".into())),
+                };
+                let _ = parsed;
+                Ok(QueryResult { columns, rows })
+            }
+        }
+    }
+
+    fn pragma(&mut self, name: &str, arg: Option<&str>) -> Result<Vec<Vec<Value>>> {
+        let catalog = self.catalog.clone();
+        let pager = self.inner.pager();
+        if let Some(rows) = pragma::header_pragma(name, arg, pager)? {
+            return Ok(rows);
+        }
+        if let Some(rows) = pragma::schema_pragma(name, arg, &catalog, pager)? {
+            return Ok(rows);
+        }
+        Ok(match name {
+            "journal_mode" => match arg.map(str::to_ascii_lowercase).as_deref() {
+                None | Some("delete") => vec![vec![Value::Text("delete".into())]],
+                Some(other) => return Err(Error::Unsupported(format!("journal_mode={other} is not supported yet (only delete)"))),
+            },
+            "synchronous" => vec![vec![Value::Integer(2)]],
+            "encoding" => vec![vec![Value::Text("UTF-8".into())]],
+            "foreign_keys" | "recursive_triggers" => {
+                if arg.is_some() {
+                    Vec::new()
+                } else {
+                    vec![vec![Value::Integer(0)]]
+                }
+            }
+            "busy_timeout" => {
+                if let Some(a) = arg {
+                    let ms: u64 = a.trim().parse().map_err(|_| Error::Sql(format!("invalid busy_timeout {a}")))?;
+                    pager.set_busy_timeout(Duration::from_millis(ms));
+                }
+                Vec::new()
+            }
+            "cache_size" => {
+                if let Some(a) = arg {
+                    let n: i64 = a.trim().parse().map_err(|_| Error::Sql(format!("invalid cache_size {a}")))?;
+                    let pages = if n < 0 { (n.unsigned_abs() as usize * 1024) / pager.page_size() } else { n as usize };
+                    pager.set_cache_pages(pages);
+                    Vec::new()
+                } else {
+                    vec![vec![Value::Integer(-2000)]]
+                }
+            }
+            // Unknown pragmas are ignored, as SQLite does.
+            _ => Vec::new(),
+        })
+    }
+
+    /// BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE; `None` if the statement is something else.
+    fn transaction_control(&mut self, parsed: &Parsed) -> Result<Option<QueryResult>> {
+        let Parsed::Sql(stmt) = parsed else { return Ok(None) };
+        let empty = || Ok(Some(QueryResult::default()));
+        match stmt.as_ref() {
+            Ast::StartTransaction { modifier, .. } => {
+                if self.explicit {
+                    return Err(Error::Sql("cannot start a transaction within a transaction".into()));
+                }
+                let pager = self.inner.pager();
+                if matches!(modifier, Some(sqlparser::ast::TransactionModifier::Immediate | sqlparser::ast::TransactionModifier::Exclusive)) {
+                    pager.begin_write()?;
+                }
+                self.explicit = true;
+                empty()
+            }
+            Ast::Commit { .. } => {
+                if !self.explicit {
+                    return Err(Error::Sql("cannot commit - no transaction is active".into()));
+                }
+                self.inner.pager().commit()?;
+                self.explicit = false;
+                self.savepoints.clear();
+                empty()
+            }
+            Ast::Rollback { savepoint: None, .. } => {
+                if !self.explicit {
+                    return Err(Error::Sql("cannot rollback - no transaction is active".into()));
+                }
+                self.inner.pager().rollback()?;
+                self.explicit = false;
+                self.savepoints.clear();
+                self.catalog_valid = false;
+                empty()
+            }
+            Ast::Rollback { savepoint: Some(name), .. } => {
+                let Some(pos) = self.savepoints.iter().rposition(|(n, _)| n.eq_ignore_ascii_case(&name.value)) else {
+                    return Err(Error::Sql(format!("no such savepoint: {}", name.value)));
+                };
+                let depth = self.savepoints[pos].1;
+                self.savepoints.truncate(pos + 1);
+                if self.inner.pager().state() == PagerState::Writing {
+                    self.inner.pager().rollback_to_savepoint(depth)?;
+                }
+                self.catalog_valid = false;
+                empty()
+            }
+            Ast::Savepoint { name } => {
+                if !self.explicit {
+                    self.explicit = true;
+                    self.savepoints.clear();
+                }
+                self.ensure_txn(true)?;
+                let depth = self.inner.pager().savepoint()?;
+                self.savepoints.push((name.value.clone(), depth));
+                empty()
+            }
+            Ast::ReleaseSavepoint { name } => {
+                let Some(pos) = self.savepoints.iter().rposition(|(n, _)| n.eq_ignore_ascii_case(&name.value)) else {
+                    return Err(Error::Sql(format!("no such savepoint: {}", name.value)));
+                };
+                let depth = self.savepoints[pos].1;
+                self.savepoints.truncate(pos);
+                self.inner.pager().release_savepoint(depth);
+                if self.savepoints.is_empty() {
+                    // Releasing the outermost savepoint commits, as in SQLite.
+                    self.inner.pager().commit()?;
+                    self.explicit = false;
+                }
+                empty()
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Runs every statement in `sql` (separated by `;`), discarding rows.
+    pub fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        for part in split_statements(sql) {
+            let stmt = self.prepare(part)?;
+            self.query_prepared(&stmt, &[])?;
+        }
+        Ok(())
+    }
+
+    /// Runs one statement with parameters and returns how many rows it changed.
+    pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize> {
+        let stmt = self.prepare(sql)?;
+        self.query_prepared(&stmt, params)?;
+        Ok(if stmt.bound.writes() { usize::try_from(self.fnctx.changes).unwrap_or(0) } else { 0 })
+    }
+
+    /// Runs one query with parameters and returns all its rows.
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult> {
+        let stmt = self.prepare(sql)?;
+        self.query_prepared(&stmt, params)
+    }
+}

@@ -1,0 +1,818 @@
+//! `INSERT`, `UPDATE` and `DELETE`: binding and running, with SQLite's constraint checks and
+//! conflict resolution, index maintenance, `RETURNING` and upserts.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use sqlparser::ast::{self, AssignmentTarget, SqliteOnConflict};
+
+use super::eval::{eval, eval_true};
+use super::query::{run_select, table_row, Row};
+use super::Cx;
+use crate::error::{Error, Result};
+use crate::sql::bind::Binder;
+use crate::sql::catalog::{object_name, Catalog, Index, Table};
+use crate::sql::coerce::{apply_affinity, Affinity};
+use crate::sql::plan::{Access, Core, Expr, Select, Source, SourceKind};
+use crate::storage::btree::{self, Cursor, SeekOp, TreeKind};
+use crate::storage::record::{compare_record_to_key, encode_record, KeyInfo, RecordView, ValueRef};
+use crate::storage::Value;
+
+/// SQLite's conflict resolution algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Undo the statement, fail.
+    Abort,
+    /// Fail, keep the statement's earlier changes.
+    Fail,
+    /// Skip the row.
+    Ignore,
+    /// Delete the conflicting rows.
+    Replace,
+    /// Undo the transaction, fail.
+    Rollback,
+}
+
+fn conflict_of(or: Option<&SqliteOnConflict>) -> Conflict {
+    match or {
+        Some(SqliteOnConflict::Rollback) => Conflict::Rollback,
+        Some(SqliteOnConflict::Fail) => Conflict::Fail,
+        Some(SqliteOnConflict::Ignore) => Conflict::Ignore,
+        Some(SqliteOnConflict::Replace) => Conflict::Replace,
+        Some(SqliteOnConflict::Abort) | None => Conflict::Abort,
+    }
+}
+
+/// An index with its key expressions bound over the table's row slot.
+#[derive(Debug, Clone)]
+pub struct IndexPlan {
+    /// The index.
+    pub index: Arc<Index>,
+    /// Key expressions (rowid not included).
+    pub keys: Vec<Expr>,
+    /// Partial-index condition.
+    pub predicate: Option<Expr>,
+}
+
+/// Everything needed to write rows of one table.
+#[derive(Debug, Clone)]
+pub struct TableWriter {
+    /// The table.
+    pub table: Arc<Table>,
+    /// Slot holding the row being written.
+    pub slot: usize,
+    /// Its indexes.
+    pub indexes: Vec<IndexPlan>,
+    /// `CHECK` constraints with their text.
+    pub checks: Vec<(String, Expr)>,
+    /// Column defaults (bound, constant).
+    pub defaults: Vec<Option<Expr>>,
+}
+
+/// The `ON CONFLICT` clause of an insert.
+#[derive(Debug, Clone)]
+pub struct Upsert {
+    /// Target columns (empty: any uniqueness conflict).
+    pub target: Vec<usize>,
+    /// `DO NOTHING`, or the assignments of `DO UPDATE`.
+    pub assignments: Option<Vec<(usize, Expr)>>,
+    /// `DO UPDATE ... WHERE`.
+    pub filter: Option<Expr>,
+    /// Slot of the `excluded` row.
+    pub excluded_slot: usize,
+}
+
+/// Where inserted rows come from.
+#[derive(Debug, Clone)]
+pub enum InsertSource {
+    /// `VALUES`.
+    Values(Vec<Vec<Expr>>),
+    /// A query.
+    Select(Box<Select>),
+    /// `DEFAULT VALUES`.
+    Defaults,
+}
+
+/// A bound `INSERT`.
+#[derive(Debug, Clone)]
+pub struct InsertPlan {
+    /// Target table.
+    pub w: TableWriter,
+    /// Table column of each source column.
+    pub targets: Vec<usize>,
+    /// Rows.
+    pub source: InsertSource,
+    /// Conflict resolution.
+    pub conflict: Conflict,
+    /// Upsert clause.
+    pub upsert: Option<Upsert>,
+    /// `RETURNING` expressions.
+    pub returning: Vec<Expr>,
+}
+
+/// A bound `UPDATE`.
+#[derive(Debug, Clone)]
+pub struct UpdatePlan {
+    /// Target table.
+    pub w: TableWriter,
+    /// The rows to change (one table source at `w.slot`).
+    pub scan: Core,
+    /// Assignments.
+    pub assignments: Vec<(usize, Expr)>,
+    /// Conflict resolution.
+    pub conflict: Conflict,
+    /// `RETURNING`.
+    pub returning: Vec<Expr>,
+}
+
+/// A bound `DELETE`.
+#[derive(Debug, Clone)]
+pub struct DeletePlan {
+    /// Target table.
+    pub w: TableWriter,
+    /// The rows to delete.
+    pub scan: Core,
+    /// `RETURNING`.
+    pub returning: Vec<Expr>,
+}
+
+fn err<T>(m: impl Into<String>) -> Result<T> {
+    Err(Error::Sql(m.into()))
+}
+
+fn writable_table(cat: &Catalog, name: &ast::ObjectName) -> Result<Arc<Table>> {
+    let n = object_name(name);
+    if cat.views.contains_key(&n.to_ascii_lowercase()) {
+        return err(format!("cannot modify {n} because it is a view"));
+    }
+    let l = n.to_ascii_lowercase();
+    if l == "sqlite_schema" || l == "sqlite_master" {
+        return err(format!("table {n} may not be modified"));
+    }
+    let t = cat.table(&n).cloned().ok_or_else(|| Error::Sql(format!("no such table: {n}")))?;
+    if t.without_rowid {
+        return Err(Error::Unsupported(format!("writing WITHOUT ROWID table {n} is not supported yet")));
+    }
+    Ok(t)
+}
+
+/// Binds the writer of a table: its indexes, checks and defaults over a new row slot. The
+/// caller has pushed a scope with the table at `slot`.
+fn writer(b: &mut Binder<'_>, cat: &Catalog, table: Arc<Table>, slot: usize) -> Result<TableWriter> {
+    let mut indexes = Vec::new();
+    for idx in cat.indexes_of(&table.name) {
+        let mut keys = Vec::with_capacity(idx.columns.len());
+        for c in &idx.columns {
+            keys.push(match (c.column, &c.expr) {
+                (Some(col), _) => Expr::Col(slot, col),
+                (None, Some(e)) => b.expr(e)?,
+                (None, None) => return Err(Error::corrupt_file(format!("index {} has an empty column", idx.name))),
+            });
+        }
+        let predicate = match &idx.predicate {
+            Some(p) => Some(b.expr(p)?),
+            None => None,
+        };
+        indexes.push(IndexPlan { index: idx, keys, predicate });
+    }
+    let mut checks = Vec::new();
+    for c in &table.checks {
+        checks.push((c.to_string(), b.expr(c)?));
+    }
+    b.push_empty_scope();
+    let mut defaults = Vec::new();
+    for c in &table.columns {
+        defaults.push(match &c.default {
+            Some(d) => Some(b.expr(d)?),
+            None => None,
+        });
+    }
+    b.pop_scope();
+    Ok(TableWriter { table, slot, indexes, checks, defaults })
+}
+
+fn assignments(b: &mut Binder<'_>, table: &Table, list: &[ast::Assignment]) -> Result<Vec<(usize, Expr)>> {
+    let mut out = Vec::new();
+    for a in list {
+        let names: Vec<String> = match &a.target {
+            AssignmentTarget::ColumnName(n) => vec![object_name(n)],
+            AssignmentTarget::Tuple(ns) => ns.iter().map(object_name).collect(),
+        };
+        if names.len() != 1 {
+            return err("row values in assignments are not supported yet");
+        }
+        let name = &names[0];
+        let col = match table.column_index(name) {
+            Some(c) => c,
+            None if name.eq_ignore_ascii_case("rowid") || name.eq_ignore_ascii_case("oid") || name.eq_ignore_ascii_case("_rowid_") => table.columns.len(),
+            None => return err(format!("no such column: {name}")),
+        };
+        out.push((col, b.expr(&a.value)?));
+    }
+    Ok(out)
+}
+
+fn returning(b: &mut Binder<'_>, items: Option<&Vec<ast::SelectItem>>, table: &Table, slot: usize) -> Result<(Vec<Expr>, Vec<String>)> {
+    let mut exprs = Vec::new();
+    let mut names = Vec::new();
+    for it in items.map_or(&[][..], Vec::as_slice) {
+        match it {
+            ast::SelectItem::Wildcard(_) => {
+                for (i, c) in table.columns.iter().enumerate() {
+                    exprs.push(Expr::Col(slot, i));
+                    names.push(c.name.clone());
+                }
+            }
+            ast::SelectItem::UnnamedExpr(e) => {
+                exprs.push(b.expr(e)?);
+                names.push(e.to_string());
+            }
+            ast::SelectItem::ExprWithAlias { expr, alias } => {
+                exprs.push(b.expr(expr)?);
+                names.push(alias.value.clone());
+            }
+            other => return err(format!("unsupported RETURNING item {other}")),
+        }
+    }
+    Ok((exprs, names))
+}
+
+/// Binds an `INSERT`. Returns the plan and the `RETURNING` column names.
+pub fn bind_insert(b: &mut Binder<'_>, cat: &Catalog, ins: &ast::Insert) -> Result<(InsertPlan, Vec<String>)> {
+    let ast::TableObject::TableName(name) = &ins.table else { return err("unsupported INSERT target") };
+    let table = writable_table(cat, name)?;
+    let ncols = table.columns.len();
+    let targets: Vec<usize> = if ins.columns.is_empty() {
+        (0..ncols).collect()
+    } else {
+        ins.columns
+            .iter()
+            .map(|c| {
+                let n = object_name(c);
+                table.column_index(&n).or_else(|| {
+                    (n.eq_ignore_ascii_case("rowid") || n.eq_ignore_ascii_case("oid") || n.eq_ignore_ascii_case("_rowid_")).then_some(ncols)
+                })
+                .ok_or_else(|| Error::Sql(format!("table {} has no column named {n}", table.name)))
+            })
+            .collect::<Result<_>>()?
+    };
+    let source = match &ins.source {
+        None => InsertSource::Defaults,
+        Some(q) => match q.body.as_ref() {
+            ast::SetExpr::Values(v) if q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none() => {
+                b.push_empty_scope();
+                let mut rows = Vec::with_capacity(v.rows.len());
+                for r in &v.rows {
+                    if r.content.len() != targets.len() {
+                        b.pop_scope();
+                        return if ins.columns.is_empty() {
+                            err(format!("table {} has {} columns but {} values were supplied", table.name, ncols, r.content.len()))
+                        } else {
+                            err(format!("{} values for {} columns", r.content.len(), targets.len()))
+                        };
+                    }
+                    let mut row = Vec::with_capacity(r.content.len());
+                    for e in &r.content {
+                        row.push(b.expr(e)?);
+                    }
+                    rows.push(row);
+                }
+                b.pop_scope();
+                InsertSource::Values(rows)
+            }
+            _ => {
+                let sel = b.query(q)?;
+                if sel.ncols != targets.len() {
+                    return if ins.columns.is_empty() {
+                        err(format!("table {} has {} columns but {} values were supplied", table.name, ncols, sel.ncols))
+                    } else {
+                        err(format!("{} values for {} columns", sel.ncols, targets.len()))
+                    };
+                }
+                InsertSource::Select(Box::new(sel))
+            }
+        },
+    };
+    let slot = b.alloc_slot();
+    b.push_table_scope(&table, &table.name, slot);
+    let r = (|| {
+        let w = writer(b, cat, table.clone(), slot)?;
+        let upsert = match &ins.on {
+            Some(ast::OnInsert::OnConflict(oc)) => {
+                let excluded_slot = b.alloc_slot();
+                b.add_table_to_scope(&table, "excluded", excluded_slot);
+                let target = match &oc.conflict_target {
+                    Some(ast::ConflictTarget::Columns { columns, .. }) => columns
+                        .iter()
+                        .map(|c| table.column_index(&c.value).ok_or_else(|| Error::Sql(format!("no such column: {}", c.value))))
+                        .collect::<Result<Vec<_>>>()?,
+                    _ => Vec::new(),
+                };
+                let (assignments, filter) = match &oc.action {
+                    ast::OnConflictAction::DoNothing => (None, None),
+                    ast::OnConflictAction::DoUpdate(du) => {
+                        let a = assignments(b, &table, &du.assignments)?;
+                        let f = match &du.selection {
+                            Some(s) => Some(b.expr(s)?),
+                            None => None,
+                        };
+                        (Some(a), f)
+                    }
+                };
+                Some(Upsert { target, assignments, filter, excluded_slot })
+            }
+            Some(_) => return err("unsupported ON clause"),
+            None => None,
+        };
+        let (ret, names) = returning(b, ins.returning.as_ref(), &table, slot)?;
+        let conflict = if ins.replace_into { Conflict::Replace } else { conflict_of(ins.or.as_ref()) };
+        Ok((InsertPlan { w, targets, source, conflict, upsert, returning: ret }, names))
+    })();
+    b.pop_scope();
+    r
+}
+
+/// A core scanning one table with a WHERE clause (for UPDATE and DELETE).
+fn scan_core(b: &mut Binder<'_>, table: &Arc<Table>, slot: usize, selection: Option<&ast::Expr>) -> Result<Core> {
+    let mut conds = Vec::new();
+    if let Some(w) = selection {
+        let e = b.expr(w)?;
+        let mut stack = vec![e];
+        while let Some(x) = stack.pop() {
+            match x {
+                Expr::And(l, r) => {
+                    stack.push(*r);
+                    stack.push(*l);
+                }
+                other => conds.push(other),
+            }
+        }
+    }
+    let agg_slot = b.alloc_slot();
+    let source = Source { slot, ncols: table.columns.len(), kind: SourceKind::Table(table.clone()), left_join: false, on: Vec::new(), access: Access::Scan, correlated: false };
+    b.plan_scan(vec![source], conds, agg_slot)
+}
+
+/// Binds an `UPDATE`.
+pub fn bind_update(b: &mut Binder<'_>, cat: &Catalog, up: &ast::Update) -> Result<(UpdatePlan, Vec<String>)> {
+    if up.from.is_some() {
+        return err("UPDATE ... FROM is not supported yet");
+    }
+    let (name, alias) = match &up.table.relation {
+        ast::TableFactor::Table { name, alias, .. } => (name, alias.as_ref().map(|a| a.name.value.clone())),
+        _ => return err("unsupported UPDATE target"),
+    };
+    let table = writable_table(cat, name)?;
+    let slot = b.alloc_slot();
+    b.push_table_scope(&table, alias.as_deref().unwrap_or(&table.name), slot);
+    let r = (|| {
+        let w = writer(b, cat, table.clone(), slot)?;
+        let assignments = assignments(b, &table, &up.assignments)?;
+        let scan = scan_core(b, &table, slot, up.selection.as_ref())?;
+        let (ret, names) = returning(b, up.returning.as_ref(), &table, slot)?;
+        Ok((UpdatePlan { w, scan, assignments, conflict: conflict_of(up.or.as_ref()), returning: ret }, names))
+    })();
+    b.pop_scope();
+    r
+}
+
+/// Binds a `DELETE`.
+pub fn bind_delete(b: &mut Binder<'_>, cat: &Catalog, del: &ast::Delete) -> Result<(DeletePlan, Vec<String>)> {
+    let from = match &del.from {
+        ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) => v,
+    };
+    let Some(first) = from.first() else { return err("DELETE without a table") };
+    if from.len() > 1 || !first.joins.is_empty() {
+        return err("DELETE from several tables is not supported");
+    }
+    let (name, alias) = match &first.relation {
+        ast::TableFactor::Table { name, alias, .. } => (name, alias.as_ref().map(|a| a.name.value.clone())),
+        _ => return err("unsupported DELETE target"),
+    };
+    let table = writable_table(cat, name)?;
+    let slot = b.alloc_slot();
+    b.push_table_scope(&table, alias.as_deref().unwrap_or(&table.name), slot);
+    let r = (|| {
+        let w = writer(b, cat, table.clone(), slot)?;
+        let scan = scan_core(b, &table, slot, del.selection.as_ref())?;
+        let (ret, names) = returning(b, del.returning.as_ref(), &table, slot)?;
+        Ok((DeletePlan { w, scan, returning: ret }, names))
+    })();
+    b.pop_scope();
+    r
+}
+
+// ----- running ----------------------------------------------------------------------------
+
+fn key_info(index: &Index) -> KeyInfo {
+    KeyInfo { collations: index.columns.iter().map(|c| c.collation).collect(), desc: index.columns.iter().map(|c| c.desc).collect() }
+}
+
+fn constraint_columns(w: &TableWriter, ip: &IndexPlan) -> String {
+    ip.index
+        .columns
+        .iter()
+        .map(|c| match c.column {
+            Some(col) => format!("{}.{}", w.table.name, w.table.columns[col].name),
+            None => "index expression".into(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The index key of the row in the writer's slot (`None` if a partial index excludes it).
+fn index_key(ip: &IndexPlan, cx: &mut Cx<'_>) -> Result<Option<Vec<Value>>> {
+    if let Some(p) = &ip.predicate {
+        if !eval_true(p, cx)? {
+            return Ok(None);
+        }
+    }
+    let mut key = Vec::with_capacity(ip.keys.len() + 1);
+    for e in &ip.keys {
+        key.push(eval(e, cx)?);
+    }
+    Ok(Some(key))
+}
+
+/// Rowids of rows (other than `own`) whose key in a unique index equals `key`.
+fn unique_conflicts(ip: &IndexPlan, key: &[Value], own: Option<i64>, cx: &mut Cx<'_>) -> Result<Vec<i64>> {
+    if key.iter().any(|v| matches!(v, Value::Null)) {
+        return Ok(Vec::new());
+    }
+    let info = key_info(&ip.index);
+    let refs: Vec<ValueRef<'_>> = key.iter().map(Value::as_ref).collect();
+    let mut cur = Cursor::new(ip.index.root, TreeKind::Index);
+    let mut ok = cur.seek_key(cx.pager, &refs, &info, SeekOp::Ge)?;
+    let mut out = Vec::new();
+    while ok {
+        let rec = cur.payload(cx.pager)?;
+        if compare_record_to_key(&rec, &refs, &info)? != Ordering::Equal {
+            break;
+        }
+        let view = RecordView::parse(&rec)?;
+        if let ValueRef::Integer(r) = view.get(view.len().saturating_sub(1))? {
+            if Some(r) != own {
+                out.push(r);
+            }
+        }
+        ok = cur.next(cx.pager)?;
+    }
+    Ok(out)
+}
+
+fn record_of(w: &TableWriter, row: &[Value]) -> Vec<u8> {
+    let mut vals: Vec<Value> = row[..w.table.columns.len()].to_vec();
+    if let Some(a) = w.table.rowid_alias {
+        vals[a] = Value::Null;
+    }
+    let mut rec = Vec::with_capacity(64);
+    encode_record(&vals, &mut rec);
+    rec
+}
+
+fn index_record(key: &[Value], rowid: i64) -> Vec<u8> {
+    let mut vals = key.to_vec();
+    vals.push(Value::Integer(rowid));
+    let mut rec = Vec::with_capacity(32);
+    encode_record(&vals, &mut rec);
+    rec
+}
+
+/// Deletes a row and its index entries; the row must be in the writer's slot.
+fn delete_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
+    for ip in &w.indexes {
+        if let Some(key) = index_key(ip, cx)? {
+            btree::index_delete(cx.pager, ip.index.root, &key_info(&ip.index), &index_record(&key, rowid))?;
+        }
+    }
+    btree::table_delete(cx.pager, w.table.root, rowid)?;
+    Ok(())
+}
+
+/// Loads row `rowid` of the writer's table into `slot`; false if it does not exist.
+fn load_row(w: &TableWriter, rowid: i64, slot: usize, cx: &mut Cx<'_>) -> Result<bool> {
+    let mut cur = Cursor::new(w.table.root, TreeKind::Table);
+    if !cur.seek_rowid(cx.pager, rowid)? {
+        return Ok(false);
+    }
+    let row = table_row(&cur.payload(cx.pager)?, rowid, &w.table)?;
+    cx.env[slot] = row;
+    Ok(true)
+}
+
+fn delete_by_rowid(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
+    let saved = std::mem::take(&mut cx.env[w.slot]);
+    if load_row(w, rowid, w.slot, cx)? {
+        delete_row(w, rowid, cx)?;
+    }
+    cx.env[w.slot] = saved;
+    Ok(())
+}
+
+/// What happened to a row that was checked against the constraints.
+enum Outcome {
+    Write,
+    Skip,
+    /// An upsert: update this existing row instead.
+    Upsert(i64),
+}
+
+/// Applies affinities, NOT NULL, CHECK and uniqueness to the row in the writer's slot.
+fn check_row(w: &TableWriter, rowid: i64, own: Option<i64>, conflict: Conflict, upsert: Option<&Upsert>, cx: &mut Cx<'_>) -> Result<Outcome> {
+    let t = &w.table;
+    for (i, c) in t.columns.iter().enumerate() {
+        if c.not_null && matches!(cx.env[w.slot][i], Value::Null) && Some(i) != t.rowid_alias {
+            match conflict {
+                Conflict::Ignore => return Ok(Outcome::Skip),
+                Conflict::Replace if w.defaults[i].is_some() => {
+                    let d = eval(w.defaults[i].as_ref().expect("checked"), cx)?;
+                    cx.env[w.slot][i] = apply_affinity(d, c.affinity);
+                }
+                _ => return Err(Error::Constraint(format!("NOT NULL constraint failed: {}.{}", t.name, c.name))),
+            }
+        }
+    }
+    for (text, e) in &w.checks {
+        if matches!(super::eval::eval(e, cx)?, v if crate::sql::coerce::is_true(&v) == Some(false)) {
+            if conflict == Conflict::Ignore {
+                return Ok(Outcome::Skip);
+            }
+            return Err(Error::Constraint(format!("CHECK constraint failed: {text}")));
+        }
+    }
+    // The rowid itself.
+    if own != Some(rowid) {
+        let mut cur = Cursor::new(t.root, TreeKind::Table);
+        if cur.seek_rowid(cx.pager, rowid)? {
+            if let Some(u) = upsert {
+                if u.target.is_empty() || u.target.iter().all(|&c| Some(c) == t.rowid_alias) {
+                    return Ok(if u.assignments.is_some() { Outcome::Upsert(rowid) } else { Outcome::Skip });
+                }
+            }
+            match conflict {
+                Conflict::Ignore => return Ok(Outcome::Skip),
+                Conflict::Replace => delete_by_rowid(w, rowid, cx)?,
+                _ => {
+                    let col = t.rowid_alias.map_or_else(|| "rowid".to_string(), |a| t.columns[a].name.clone());
+                    return Err(Error::Constraint(format!("UNIQUE constraint failed: {}.{col}", t.name)));
+                }
+            }
+        }
+    }
+    for ip in &w.indexes {
+        if !ip.index.unique {
+            continue;
+        }
+        let Some(key) = index_key(ip, cx)? else { continue };
+        let others = unique_conflicts(ip, &key, own, cx)?;
+        if others.is_empty() {
+            continue;
+        }
+        if let Some(u) = upsert {
+            let cols: Vec<usize> = ip.index.columns.iter().filter_map(|c| c.column).collect();
+            if u.target.is_empty() || (u.target.len() == cols.len() && u.target.iter().all(|c| cols.contains(c))) {
+                return Ok(if u.assignments.is_some() { Outcome::Upsert(others[0]) } else { Outcome::Skip });
+            }
+        }
+        match conflict {
+            Conflict::Ignore => return Ok(Outcome::Skip),
+            Conflict::Replace => {
+                for r in others {
+                    delete_by_rowid(w, r, cx)?;
+                }
+            }
+            _ => return Err(Error::Constraint(format!("UNIQUE constraint failed: {}", constraint_columns(w, ip)))),
+        }
+    }
+    Ok(Outcome::Write)
+}
+
+/// Writes the row in the writer's slot as `rowid` with its index entries.
+fn write_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
+    let rec = record_of(w, &cx.env[w.slot]);
+    btree::table_insert(cx.pager, w.table.root, rowid, &rec)?;
+    for ip in &w.indexes {
+        if let Some(key) = index_key(ip, cx)? {
+            btree::index_insert(cx.pager, ip.index.root, &key_info(&ip.index), &index_record(&key, rowid))?;
+        }
+    }
+    Ok(())
+}
+
+fn next_rowid(w: &TableWriter, cx: &mut Cx<'_>) -> Result<i64> {
+    let mut cur = Cursor::new(w.table.root, TreeKind::Table);
+    let max = if cur.last(cx.pager)? { cur.rowid(cx.pager)? } else { 0 };
+    let mut next = max.checked_add(1);
+    if w.table.autoincrement {
+        let seq = super::ddl::sequence_value(cx, &w.table.name)?;
+        next = max.max(seq).checked_add(1);
+    }
+    if let Some(n) = next {
+        return Ok(n);
+    }
+    if w.table.autoincrement {
+        return Err(Error::Full);
+    }
+    // SQLite picks random unused rowids once the largest is taken.
+    for _ in 0..100 {
+        let candidate = (rand::random::<u64>() >> 1) as i64;
+        if candidate > 0 && !cur.seek_rowid(cx.pager, candidate)? {
+            return Ok(candidate);
+        }
+    }
+    Err(Error::Full)
+}
+
+/// Runs an `INSERT`; returns the `RETURNING` rows.
+pub fn run_insert(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
+    let rows: Vec<Row> = match &p.source {
+        InsertSource::Defaults => vec![Vec::new()],
+        InsertSource::Values(rows) => {
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let mut row = Vec::with_capacity(r.len());
+                for e in r {
+                    row.push(eval(e, cx)?);
+                }
+                out.push(row);
+            }
+            out
+        }
+        InsertSource::Select(sel) => run_select(sel, cx, None)?,
+    };
+    let w = &p.w;
+    let t = &w.table;
+    let ncols = t.columns.len();
+    let mut out = Vec::new();
+    for src in rows {
+        let mut row: Vec<Option<Value>> = vec![None; ncols + 1];
+        for (v, &col) in src.into_iter().zip(&p.targets) {
+            row[col] = Some(v);
+        }
+        let mut vals = Vec::with_capacity(ncols + 1);
+        for i in 0..ncols {
+            let v = match row[i].take() {
+                Some(v) => v,
+                None => match &w.defaults[i] {
+                    Some(d) => eval(d, cx)?,
+                    None => Value::Null,
+                },
+            };
+            vals.push(apply_affinity(v, t.columns[i].affinity));
+        }
+        // The rowid: the alias column, an explicit rowid, or the next free one.
+        let explicit = t.rowid_alias.and_then(|a| (!matches!(vals[a], Value::Null)).then(|| vals[a].clone())).or_else(|| row[ncols].take().filter(|v| !matches!(v, Value::Null)));
+        let rowid = match explicit {
+            Some(v) => match apply_affinity(v, Affinity::Integer) {
+                Value::Integer(i) => i,
+                _ => return err("datatype mismatch"),
+            },
+            None => next_rowid(w, cx)?,
+        };
+        if let Some(a) = t.rowid_alias {
+            vals[a] = Value::Integer(rowid);
+        }
+        vals.push(Value::Integer(rowid));
+        cx.env[w.slot] = vals;
+        match check_row(w, rowid, None, p.conflict, p.upsert.as_ref(), cx)? {
+            Outcome::Skip => continue,
+            Outcome::Upsert(existing) => {
+                let u = p.upsert.as_ref().expect("upsert outcome");
+                let excluded = std::mem::take(&mut cx.env[w.slot]);
+                cx.env[u.excluded_slot] = excluded;
+                if !load_row(w, existing, w.slot, cx)? {
+                    continue;
+                }
+                if let Some(f) = &u.filter {
+                    if !eval_true(f, cx)? {
+                        continue;
+                    }
+                }
+                let assignments = u.assignments.as_ref().expect("DO UPDATE");
+                update_one(w, existing, assignments, Conflict::Abort, cx)?;
+                cx.changes += 1;
+                if !p.returning.is_empty() {
+                    out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
+                }
+                continue;
+            }
+            Outcome::Write => {}
+        }
+        write_row(w, rowid, cx)?;
+        if t.autoincrement {
+            super::ddl::set_sequence(cx, &t.name, rowid)?;
+        }
+        cx.changes += 1;
+        cx.fnctx.last_insert_rowid = rowid;
+        if !p.returning.is_empty() {
+            out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
+        }
+    }
+    Ok(out)
+}
+
+/// Rowids and rows selected by a scan core, collected before anything changes.
+fn collect_rows(scan: &Core, slot: usize, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    super::query::for_each_match(scan, cx, &mut |cx| {
+        rows.push(cx.env[slot].clone());
+        Ok(true)
+    })?;
+    Ok(rows)
+}
+
+/// Updates one existing row (already loaded in the writer's slot).
+fn update_one(w: &TableWriter, rowid: i64, assignments: &[(usize, Expr)], conflict: Conflict, cx: &mut Cx<'_>) -> Result<bool> {
+    let t = &w.table;
+    let ncols = t.columns.len();
+    let old = cx.env[w.slot].clone();
+    let mut new = old.clone();
+    for (col, e) in assignments {
+        new[*col] = eval(e, cx)?;
+    }
+    for (i, c) in t.columns.iter().enumerate() {
+        new[i] = apply_affinity(std::mem::replace(&mut new[i], Value::Null), c.affinity);
+    }
+    let new_rowid_val = if let Some(a) = t.rowid_alias.filter(|a| assignments.iter().any(|(c, _)| c == a)) {
+        new[a].clone()
+    } else if assignments.iter().any(|(c, _)| *c == ncols) {
+        new[ncols].clone()
+    } else {
+        Value::Integer(rowid)
+    };
+    let new_rowid = match apply_affinity(new_rowid_val, Affinity::Integer) {
+        Value::Integer(i) => i,
+        Value::Null => rowid,
+        _ => return Err(Error::Sql("datatype mismatch".into())),
+    };
+    if let Some(a) = t.rowid_alias {
+        new[a] = Value::Integer(new_rowid);
+    }
+    new[ncols] = Value::Integer(new_rowid);
+    // Remove the old entries first so the checks do not see the row itself.
+    cx.env[w.slot] = old;
+    delete_row(w, rowid, cx)?;
+    cx.env[w.slot] = new;
+    match check_row(w, new_rowid, None, conflict, None, cx) {
+        Ok(Outcome::Write) => {}
+        // IGNORE: the caller undoes the partial change through its savepoint.
+        Ok(_) => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    write_row(w, new_rowid, cx)?;
+    Ok(true)
+}
+
+/// Runs an `UPDATE`.
+pub fn run_update(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
+    let rows = collect_rows(&p.scan, p.w.slot, cx)?;
+    let ncols = p.w.table.columns.len();
+    let mut out = Vec::new();
+    for row in rows {
+        let rowid = match row[ncols] {
+            Value::Integer(r) => r,
+            _ => continue,
+        };
+        cx.env[p.w.slot] = row.clone();
+        if p.conflict == Conflict::Ignore {
+            // IGNORE must leave a row untouched when it would conflict: check on a copy first.
+            let sp = cx.pager.savepoint()?;
+            match update_one(&p.w, rowid, &p.assignments, Conflict::Ignore, cx) {
+                Ok(true) => cx.pager.release_savepoint(sp),
+                Ok(false) => {
+                    cx.pager.rollback_to_savepoint(sp)?;
+                    cx.pager.release_savepoint(sp);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+        } else if !update_one(&p.w, rowid, &p.assignments, p.conflict, cx)? {
+            continue;
+        }
+        cx.changes += 1;
+        if !p.returning.is_empty() {
+            out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs a `DELETE`.
+pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
+    let rows = collect_rows(&p.scan, p.w.slot, cx)?;
+    let ncols = p.w.table.columns.len();
+    let mut out = Vec::new();
+    for row in rows {
+        let rowid = match row[ncols] {
+            Value::Integer(r) => r,
+            _ => continue,
+        };
+        cx.env[p.w.slot] = row;
+        if !p.returning.is_empty() {
+            out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
+        }
+        delete_row(&p.w, rowid, cx)?;
+        cx.changes += 1;
+    }
+    Ok(out)
+}

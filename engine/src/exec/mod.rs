@@ -1,0 +1,119 @@
+//! The executor: runs bound statements against the pager.
+
+pub mod ddl;
+pub mod dml;
+pub mod eval;
+pub mod pragma;
+pub mod query;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::error::Result;
+use crate::functions::FnContext;
+use crate::sql::bind::Binder;
+use crate::sql::catalog::Catalog;
+use crate::sql::parse::Parsed;
+use crate::sql::plan::{Select, SubPlan};
+use crate::storage::pager::Pager;
+use crate::storage::Value;
+
+use self::dml::{DeletePlan, InsertPlan, UpdatePlan};
+use self::eval::SubResult;
+use self::query::Row;
+
+/// The runtime state of one statement execution.
+#[derive(Debug)]
+pub struct Cx<'a> {
+    /// The connection's pager (inside a transaction).
+    pub pager: &'a mut Pager,
+    /// Bound parameter values.
+    pub params: &'a [Value],
+    /// The statement's subqueries.
+    pub subs: &'a [SubPlan],
+    /// Results of uncorrelated subqueries.
+    pub sub_cache: Vec<Option<Rc<SubResult>>>,
+    /// The current row of every slot.
+    pub env: Vec<Row>,
+    /// State for `changes()`, `last_insert_rowid()`.
+    pub fnctx: &'a mut FnContext,
+    /// Rows of uncorrelated FROM subqueries, by slot.
+    pub materialized: HashMap<usize, Rc<Vec<Row>>>,
+    /// Rows changed by this statement.
+    pub changes: i64,
+}
+
+impl<'a> Cx<'a> {
+    /// A context for a statement with `nslots` slots.
+    pub fn new(pager: &'a mut Pager, params: &'a [Value], subs: &'a [SubPlan], nslots: usize, fnctx: &'a mut FnContext) -> Self {
+        Cx { pager, params, subs, sub_cache: vec![None; subs.len()], env: vec![Vec::new(); nslots], fnctx, materialized: HashMap::new(), changes: 0 }
+    }
+}
+
+/// What a prepared statement does.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// A query.
+    Query(Select),
+    /// `INSERT`.
+    Insert(InsertPlan),
+    /// `UPDATE`.
+    Update(UpdatePlan),
+    /// `DELETE`.
+    Delete(DeletePlan),
+    /// Everything else (DDL, transactions, pragmas), run from the parsed statement.
+    Other(Box<Parsed>),
+}
+
+/// A bound statement.
+#[derive(Debug, Clone)]
+pub struct Bound {
+    /// The plan.
+    pub plan: Plan,
+    /// Its subqueries.
+    pub subs: Vec<SubPlan>,
+    /// Runtime slots needed.
+    pub nslots: usize,
+    /// Parameter names by number.
+    pub params: Vec<Option<String>>,
+    /// Result column names.
+    pub columns: Vec<String>,
+}
+
+impl Bound {
+    /// Whether running it writes the database.
+    #[must_use]
+    pub fn writes(&self) -> bool {
+        matches!(self.plan, Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_))
+    }
+}
+
+/// Binds a parsed statement against the catalog.
+pub fn bind(parsed: &Parsed, cat: &Catalog) -> Result<Bound> {
+    use sqlparser::ast::Statement;
+    let mut b = Binder::new(cat);
+    let (plan, columns) = match parsed {
+        Parsed::Sql(stmt) => match stmt.as_ref() {
+            Statement::Query(q) => {
+                let sel = b.query(q)?;
+                let cols = sel.columns.clone();
+                (Plan::Query(sel), cols)
+            }
+            Statement::Insert(ins) => {
+                let (p, cols) = dml::bind_insert(&mut b, cat, ins)?;
+                (Plan::Insert(p), cols)
+            }
+            Statement::Update(up) => {
+                let (p, cols) = dml::bind_update(&mut b, cat, up)?;
+                (Plan::Update(p), cols)
+            }
+            Statement::Delete(del) => {
+                let (p, cols) = dml::bind_delete(&mut b, cat, del)?;
+                (Plan::Delete(p), cols)
+            }
+            _ => (Plan::Other(Box::new(parsed.clone())), pragma::columns_of(parsed)),
+        },
+        other => (Plan::Other(Box::new(other.clone())), pragma::columns_of(other)),
+    };
+    Ok(Bound { plan, nslots: b.slot_count(), params: b.params, subs: b.subs, columns })
+}

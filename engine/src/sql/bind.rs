@@ -1,0 +1,1554 @@
+//! The binder: turns `sqlparser`'s AST into bound plans (`plan.rs`), resolving names against
+//! the catalog and the scopes of enclosing queries, and choosing access paths.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use sqlparser::ast::{
+    self, BinaryOperator, Expr as A, FunctionArg, FunctionArgExpr, FunctionArguments, JoinConstraint, JoinOperator,
+    SelectItem, SetExpr, SetOperator, SetQuantifier, TableFactor, UnaryOperator,
+};
+
+use super::catalog::{collation_named, object_name, Catalog, Table};
+use super::coerce::{affinity_of_type, comparison_affinity, Affinity, ArithOp};
+use super::plan::{
+    Access, AggCall, BitOp, Body, CmpOp, CompoundOp, Core, Expr, OrderTerm, Select, Source, SourceKind, SubPlan,
+};
+use crate::error::{Error, Result};
+use crate::functions;
+use crate::storage::record::Collation;
+use crate::storage::Value;
+
+/// Metadata of one visible column.
+#[derive(Debug, Clone)]
+struct ColMeta {
+    name: String,
+    aff: Option<Affinity>,
+    coll: Option<Collation>,
+    hidden: bool,
+}
+
+/// One source visible in a scope.
+#[derive(Debug, Clone)]
+struct ScopeSrc {
+    name: String,
+    cols: Vec<ColMeta>,
+    slot: usize,
+    has_rowid: bool,
+}
+
+#[derive(Debug, Default)]
+struct Scope {
+    srcs: Vec<ScopeSrc>,
+    /// Result-column aliases of the select being bound, usable in WHERE/GROUP BY/HAVING/ORDER BY.
+    aliases: Vec<(String, Expr)>,
+}
+
+/// A common table expression in scope.
+#[derive(Debug, Clone)]
+struct Cte {
+    query: ast::Query,
+    columns: Vec<String>,
+    /// While binding a recursive CTE's step: the queue slot and column metadata.
+    recursive: Option<(usize, Vec<ColMeta>)>,
+}
+
+/// Aggregates collected while binding a select's expressions.
+#[derive(Debug)]
+struct AggCtx {
+    slot: usize,
+    calls: Vec<AggCall>,
+}
+
+/// Binds statements against a catalog.
+#[derive(Debug)]
+pub struct Binder<'c> {
+    cat: &'c Catalog,
+    next_slot: usize,
+    /// Subqueries of the statement.
+    pub subs: Vec<SubPlan>,
+    /// Parameter names by number (`None` for `?`/`?NNN`).
+    pub params: Vec<Option<String>>,
+    scopes: Vec<Scope>,
+    ctes: Vec<HashMap<String, Cte>>,
+    /// For each subquery being bound: the scope depth where it starts and the outer slots it
+    /// reads.
+    sub_refs: Vec<(usize, HashSet<usize>)>,
+}
+
+fn err<T>(msg: impl Into<String>) -> Result<T> {
+    Err(Error::Sql(msg.into()))
+}
+
+fn lower(s: &str) -> String {
+    s.to_ascii_lowercase()
+}
+
+/// Slots an expression reads (subqueries included through their outer slots).
+fn expr_slots(e: &Expr, subs: &[SubPlan], sub_slots: &[HashSet<usize>], out: &mut HashSet<usize>) {
+    let mut go = |x: &Expr| expr_slots(x, subs, sub_slots, out);
+    match e {
+        Expr::Lit(_) | Expr::Param(_) => {}
+        Expr::Col(s, _) => {
+            out.insert(*s);
+        }
+        Expr::Neg(a) | Expr::Not(a) | Expr::BitNot(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => go(a),
+        Expr::Arith(_, a, b) | Expr::Concat(a, b) | Expr::Bit(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+            go(a);
+            go(b);
+        }
+        Expr::Cmp { l, r, .. } | Expr::Is { l, r, .. } => {
+            go(l);
+            go(r);
+        }
+        Expr::Like { e, pat, esc, .. } => {
+            go(e);
+            go(pat);
+            if let Some(x) = esc {
+                go(x);
+            }
+        }
+        Expr::Between { e, lo, hi, .. } => {
+            go(e);
+            go(lo);
+            go(hi);
+        }
+        Expr::InList { e, list, .. } => {
+            go(e);
+            list.iter().for_each(&mut go);
+        }
+        Expr::InSub { e, sub, .. } => {
+            go(e);
+            out.extend(sub_slots[*sub].iter().copied());
+        }
+        Expr::Exists { sub, .. } | Expr::Scalar(sub) => out.extend(sub_slots[*sub].iter().copied()),
+        Expr::Case { operand, whens, else_, .. } => {
+            if let Some(o) = operand {
+                go(o);
+            }
+            for (w, t) in whens {
+                go(w);
+                go(t);
+            }
+            if let Some(x) = else_ {
+                go(x);
+            }
+        }
+        Expr::Func(_, _, args) | Expr::Coalesce(args) => args.iter().for_each(&mut go),
+        Expr::Iif(a, b, c) => {
+            go(a);
+            go(b);
+            go(c);
+        }
+    }
+    let _ = subs;
+}
+
+fn split_and(e: Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::And(a, b) => {
+            split_and(*a, out);
+            split_and(*b, out);
+        }
+        other => out.push(other),
+    }
+}
+
+fn ident_name(e: &A) -> Option<String> {
+    match e {
+        A::Identifier(id) => Some(id.value.clone()),
+        A::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()),
+        _ => None,
+    }
+}
+
+fn is_rowid_name(n: &str) -> bool {
+    n.eq_ignore_ascii_case("rowid") || n.eq_ignore_ascii_case("oid") || n.eq_ignore_ascii_case("_rowid_")
+}
+
+/// Parses a numeric literal as SQLite does.
+fn number_literal(s: &str) -> Value {
+    if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        if let Ok(v) = u64::from_str_radix(hex, 16) {
+            return Value::Integer(v as i64);
+        }
+    }
+    if !s.contains(['.', 'e', 'E']) {
+        if let Ok(v) = s.parse::<i64>() {
+            return Value::Integer(v);
+        }
+    }
+    Value::Real(s.parse::<f64>().unwrap_or(f64::INFINITY))
+}
+
+fn hex_blob(s: &str) -> Result<Value> {
+    if s.len() % 2 != 0 {
+        return err(format!("malformed blob literal x'{s}'"));
+    }
+    let bytes: Option<Vec<u8>> = (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect();
+    bytes.map(Value::Blob).ok_or_else(|| Error::Sql(format!("malformed blob literal x'{s}'")))
+}
+
+impl<'c> Binder<'c> {
+    /// A binder for one statement.
+    #[must_use]
+    pub fn new(cat: &'c Catalog) -> Self {
+        Binder { cat, next_slot: 0, subs: Vec::new(), params: Vec::new(), scopes: Vec::new(), ctes: Vec::new(), sub_refs: Vec::new() }
+    }
+
+    /// Number of runtime slots the statement needs.
+    #[must_use]
+    pub fn slot_count(&self) -> usize {
+        self.next_slot
+    }
+
+    /// Allocates a runtime slot.
+    pub fn alloc_slot(&mut self) -> usize {
+        self.next_slot += 1;
+        self.next_slot - 1
+    }
+
+    fn sub_slot_sets(&self) -> Vec<HashSet<usize>> {
+        self.subs.iter().map(|s| s.outer_slots.clone()).collect()
+    }
+
+    // ----- scopes -------------------------------------------------------------------------
+
+    /// Makes a table visible under `name` at `slot` (used by DML statements).
+    pub fn push_table_scope(&mut self, table: &Table, name: &str, slot: usize) {
+        let cols = table
+            .columns
+            .iter()
+            .map(|c| ColMeta { name: c.name.clone(), aff: Some(c.affinity), coll: Some(c.collation), hidden: false })
+            .collect();
+        self.scopes.push(Scope { srcs: vec![ScopeSrc { name: lower(name), cols, slot, has_rowid: true }], aliases: Vec::new() });
+    }
+
+    /// Adds another table to the innermost scope (e.g. `excluded` or trigger rows).
+    pub fn add_table_to_scope(&mut self, table: &Table, name: &str, slot: usize) {
+        let cols = table
+            .columns
+            .iter()
+            .map(|c| ColMeta { name: c.name.clone(), aff: Some(c.affinity), coll: Some(c.collation), hidden: false })
+            .collect();
+        if let Some(s) = self.scopes.last_mut() {
+            s.srcs.push(ScopeSrc { name: lower(name), cols, slot, has_rowid: true });
+        }
+    }
+
+    /// Removes the innermost scope.
+    pub fn pop_scope(&mut self) {
+        self.scopes.pop();
+    }
+
+    /// Pushes an empty scope.
+    pub fn push_empty_scope(&mut self) {
+        self.scopes.push(Scope::default());
+    }
+
+    fn resolve_column(&mut self, qualifier: Option<&str>, name: &str) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+        let depth = self.scopes.len();
+        for d in (0..depth).rev() {
+            let scope = &self.scopes[d];
+            let mut found: Option<(usize, usize, Option<Affinity>, Option<Collation>)> = None;
+            let mut ambiguous = false;
+            for src in &scope.srcs {
+                if let Some(q) = qualifier {
+                    if !src.name.eq_ignore_ascii_case(q) {
+                        continue;
+                    }
+                }
+                let hit = src.cols.iter().position(|c| c.name.eq_ignore_ascii_case(name) && (qualifier.is_some() || !c.hidden));
+                if let Some(ci) = hit {
+                    if found.is_some() {
+                        ambiguous = true;
+                    }
+                    let c = &src.cols[ci];
+                    found = Some((src.slot, ci, c.aff, c.coll));
+                } else if src.has_rowid && is_rowid_name(name) && found.is_none() {
+                    found = Some((src.slot, src.cols.len(), Some(Affinity::Integer), None));
+                }
+            }
+            if ambiguous {
+                let full = qualifier.map_or(name.to_string(), |q| format!("{q}.{name}"));
+                return err(format!("ambiguous column name: {full}"));
+            }
+            if let Some((slot, col, aff, coll)) = found {
+                for (base, set) in &mut self.sub_refs {
+                    if *base > d {
+                        set.insert(slot);
+                    }
+                }
+                return Ok((Expr::Col(slot, col), aff, coll));
+            }
+            if qualifier.is_none() {
+                if let Some((_, e)) = scope.aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(name)) {
+                    return Ok((e.clone(), None, None));
+                }
+            }
+        }
+        let full = qualifier.map_or(name.to_string(), |q| format!("{q}.{name}"));
+        err(format!("no such column: {full}"))
+    }
+
+    // ----- expressions --------------------------------------------------------------------
+
+    /// Binds an expression (no aggregates allowed).
+    pub fn expr(&mut self, e: &A) -> Result<Expr> {
+        Ok(self.bind_expr(e, &mut None)?.0)
+    }
+
+    fn param(&mut self, p: &str) -> Result<Expr> {
+        if p == "?" {
+            self.params.push(None);
+            return Ok(Expr::Param(self.params.len() - 1));
+        }
+        if let Some(n) = p.strip_prefix('?') {
+            let n: usize = n.parse().map_err(|_| Error::Sql(format!("malformed parameter {p}")))?;
+            if n == 0 || n > 32766 {
+                return err(format!("variable number must be between ?1 and ?32766: {p}"));
+            }
+            while self.params.len() < n {
+                self.params.push(None);
+            }
+            return Ok(Expr::Param(n - 1));
+        }
+        if let Some(i) = self.params.iter().position(|x| x.as_deref() == Some(p)) {
+            return Ok(Expr::Param(i));
+        }
+        self.params.push(Some(p.to_string()));
+        Ok(Expr::Param(self.params.len() - 1))
+    }
+
+    fn literal(&mut self, v: &ast::Value) -> Result<Expr> {
+        Ok(Expr::Lit(match v {
+            ast::Value::Number(s, _) => number_literal(s),
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => Value::Text(s.clone()),
+            ast::Value::HexStringLiteral(s) => hex_blob(s)?,
+            ast::Value::Boolean(b) => Value::Integer(i64::from(*b)),
+            ast::Value::Null => Value::Null,
+            ast::Value::Placeholder(p) => return self.param(p),
+            other => return err(format!("unsupported literal {other}")),
+        }))
+    }
+
+    fn cmp(&self, op: CmpOp, l: (Expr, Option<Affinity>, Option<Collation>), r: (Expr, Option<Affinity>, Option<Collation>)) -> Expr {
+        let coll = l.2.or(r.2).unwrap_or_default();
+        let aff = comparison_affinity(l.1, r.1);
+        Expr::Cmp { op, l: Box::new(l.0), r: Box::new(r.0), coll, aff }
+    }
+
+    /// Binds an expression; returns it with its affinity and collation.
+    #[allow(clippy::type_complexity)]
+    fn bind_expr(&mut self, e: &A, agg: &mut Option<&mut AggCtx>) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+        let plain = |x: Expr| Ok((x, None, None));
+        match e {
+            A::Identifier(id) => {
+                if id.quote_style == Some('"') {
+                    // SQLite: a double-quoted name that is not a column is a string literal.
+                    match self.resolve_column(None, &id.value) {
+                        Ok(r) => Ok(r),
+                        Err(_) => plain(Expr::Lit(Value::Text(id.value.clone()))),
+                    }
+                } else {
+                    self.resolve_column(None, &id.value)
+                }
+            }
+            A::CompoundIdentifier(ids) => {
+                let n = ids.len();
+                if n < 2 {
+                    return err("bad identifier");
+                }
+                self.resolve_column(Some(&ids[n - 2].value), &ids[n - 1].value)
+            }
+            A::Value(v) => plain(self.literal(&v.value)?),
+            A::Nested(x) => self.bind_expr(x, agg),
+            A::UnaryOp { op: UnaryOperator::Minus, expr } if matches!(expr.as_ref(), A::Value(v) if matches!(&v.value, ast::Value::Number(n, _) if n == "9223372036854775808")) => {
+                // SQLite reads -9223372036854775808 as the smallest integer, not as minus a real.
+                plain(Expr::Lit(Value::Integer(i64::MIN)))
+            }
+            A::UnaryOp { op, expr } => {
+                let (x, aff, coll) = self.bind_expr(expr, agg)?;
+                match op {
+                    UnaryOperator::Minus => plain(Expr::Neg(Box::new(x))),
+                    UnaryOperator::Plus => Ok((x, aff, coll)),
+                    UnaryOperator::Not => plain(Expr::Not(Box::new(x))),
+                    UnaryOperator::BitwiseNot => plain(Expr::BitNot(Box::new(x))),
+                    other => err(format!("unsupported operator {other}")),
+                }
+            }
+            A::BinaryOp { left, op, right } => self.bind_binary(left, op, right, agg),
+            A::IsNull(x) => plain(Expr::IsNull(Box::new(self.bind_expr(x, agg)?.0), false)),
+            A::IsNotNull(x) => plain(Expr::IsNull(Box::new(self.bind_expr(x, agg)?.0), true)),
+            A::IsTrue(x) | A::IsNotFalse(x) | A::IsFalse(x) | A::IsNotTrue(x) => {
+                let v = self.bind_expr(x, agg)?.0;
+                let t = Expr::Is { l: Box::new(Expr::Not(Box::new(Expr::Not(Box::new(v))))), r: Box::new(Expr::Lit(Value::Integer(1))), negated: false, coll: Collation::Binary, aff: None };
+                let want_true = matches!(e, A::IsTrue(_) | A::IsNotFalse(_));
+                let is_not = matches!(e, A::IsNotFalse(_) | A::IsNotTrue(_));
+                let base = if want_true != is_not { t } else { Expr::Is { l: Box::new(Expr::Not(Box::new(self.bind_expr(x, agg)?.0))), r: Box::new(Expr::Lit(Value::Integer(1))), negated: false, coll: Collation::Binary, aff: None } };
+                plain(if is_not { Expr::Not(Box::new(base)) } else { base })
+            }
+            A::IsDistinctFrom(a, b) | A::IsNotDistinctFrom(a, b) => {
+                let l = self.bind_expr(a, agg)?;
+                let r = self.bind_expr(b, agg)?;
+                let coll = l.2.or(r.2).unwrap_or_default();
+                let aff = comparison_affinity(l.1, r.1);
+                plain(Expr::Is { l: Box::new(l.0), r: Box::new(r.0), negated: matches!(e, A::IsDistinctFrom(..)), coll, aff })
+            }
+            A::Like { negated, expr, pattern, escape_char, any, .. } | A::ILike { negated, expr, pattern, escape_char, any, .. } => {
+                if *any {
+                    return err("LIKE ANY is not supported");
+                }
+                let ex = self.bind_expr(expr, agg)?.0;
+                let pat = self.bind_expr(pattern, agg)?.0;
+                let esc = match escape_char {
+                    Some(c) => Some(Box::new(self.bind_expr(c, agg)?.0)),
+                    None => None,
+                };
+                plain(Expr::Like { e: Box::new(ex), pat: Box::new(pat), esc, negated: *negated, glob: false })
+            }
+            A::Between { expr, negated, low, high } => {
+                let x = self.bind_expr(expr, agg)?;
+                let lo = self.bind_expr(low, agg)?;
+                let hi = self.bind_expr(high, agg)?;
+                let coll = x.2.or(lo.2).or(hi.2).unwrap_or_default();
+                let aff = comparison_affinity(x.1, lo.1).or_else(|| comparison_affinity(x.1, hi.1));
+                plain(Expr::Between { e: Box::new(x.0), lo: Box::new(lo.0), hi: Box::new(hi.0), negated: *negated, coll, aff })
+            }
+            A::In { expr, target, negated, .. } => {
+                let x = self.bind_expr(expr, agg)?;
+                match target {
+                    ast::InTarget::List(list) => {
+                        let mut items = Vec::with_capacity(list.len());
+                        let mut aff = None;
+                        for it in list {
+                            let b = self.bind_expr(it, agg)?;
+                            if aff.is_none() {
+                                aff = comparison_affinity(x.1, b.1);
+                            }
+                            items.push(b.0);
+                        }
+                        let aff = if x.1.is_some() { x.1.filter(|a| *a != Affinity::Blob) } else { aff };
+                        plain(Expr::InList { e: Box::new(x.0), list: items, negated: *negated, coll: x.2.unwrap_or_default(), aff })
+                    }
+                    ast::InTarget::Subquery(q) => {
+                        let sub = self.bind_subquery(q)?;
+                        let s = &self.subs[sub].select;
+                        if s.ncols != 1 {
+                            return err(format!("sub-select returns {} columns - expected 1", s.ncols));
+                        }
+                        let (raff, rcoll) = (s.affinities[0], s.collations[0]);
+                        let aff = comparison_affinity(x.1, raff);
+                        let coll = x.2.or(rcoll).unwrap_or_default();
+                        plain(Expr::InSub { e: Box::new(x.0), sub, negated: *negated, coll, aff })
+                    }
+                    ast::InTarget::Table { name, .. } => {
+                        let q = sqlparser::parser::Parser::new(&super::dialect::EmbedliteDialect::default())
+                            .try_with_sql(&format!("SELECT * FROM {name}"))
+                            .and_then(|mut p| p.parse_query())
+                            .map_err(|e| Error::Sql(e.to_string()))?;
+                        let sub = self.bind_subquery(&q)?;
+                        let aff = comparison_affinity(x.1, self.subs[sub].select.affinities.first().copied().flatten());
+                        plain(Expr::InSub { e: Box::new(x.0), sub, negated: *negated, coll: x.2.unwrap_or_default(), aff })
+                    }
+                    other => err(format!("unsupported IN target {other:?}")),
+                }
+            }
+            A::Exists { subquery, negated } => {
+                let sub = self.bind_subquery(subquery)?;
+                plain(Expr::Exists { sub, negated: *negated })
+            }
+            A::Subquery(q) => {
+                let sub = self.bind_subquery(q)?;
+                let s = &self.subs[sub].select;
+                if s.ncols != 1 {
+                    return err(format!("sub-select returns {} columns - expected 1", s.ncols));
+                }
+                let (aff, coll) = (s.affinities[0], s.collations[0]);
+                Ok((Expr::Scalar(sub), aff, coll))
+            }
+            A::Case { operand, conditions, else_result, .. } => {
+                let (op, coll) = match operand {
+                    Some(o) => {
+                        let b = self.bind_expr(o, agg)?;
+                        (Some(Box::new(b.0)), b.2.unwrap_or_default())
+                    }
+                    None => (None, Collation::Binary),
+                };
+                let mut whens = Vec::with_capacity(conditions.len());
+                for cw in conditions {
+                    whens.push((self.bind_expr(&cw.condition, agg)?.0, self.bind_expr(&cw.result, agg)?.0));
+                }
+                let else_ = match else_result {
+                    Some(x) => Some(Box::new(self.bind_expr(x, agg)?.0)),
+                    None => None,
+                };
+                plain(Expr::Case { operand: op, whens, else_, coll })
+            }
+            A::Cast { expr, data_type, .. } => {
+                let x = self.bind_expr(expr, agg)?.0;
+                let ty = match data_type {
+                    ast::DataType::Unspecified => String::new(),
+                    t => t.to_string(),
+                };
+                let aff = affinity_of_type(&ty);
+                Ok((Expr::Cast(Box::new(x), ty), Some(aff), None))
+            }
+            A::Collate { expr, collation } => {
+                let c = collation_named(&object_name(collation))?;
+                let (x, aff, _) = self.bind_expr(expr, agg)?;
+                Ok((x, aff, Some(c)))
+            }
+            A::Function(f) => self.bind_function(f, agg),
+            A::Tuple(_) => err("row value misused"),
+            A::Trim { expr, trim_where, trim_what, trim_characters } => {
+                let name = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "trim",
+                };
+                let mut args = vec![self.bind_expr(expr, agg)?.0];
+                if let Some(w) = trim_what {
+                    args.push(self.bind_expr(w, agg)?.0);
+                } else if let Some(chars) = trim_characters {
+                    for c in chars {
+                        args.push(self.bind_expr(c, agg)?.0);
+                    }
+                }
+                self.call_scalar(name, args)
+            }
+            A::Substring { expr, substring_from, substring_for, .. } => {
+                let mut args = vec![self.bind_expr(expr, agg)?.0];
+                if let Some(f) = substring_from {
+                    args.push(self.bind_expr(f, agg)?.0);
+                }
+                if let Some(f) = substring_for {
+                    args.push(self.bind_expr(f, agg)?.0);
+                }
+                self.call_scalar("substr", args)
+            }
+            A::Ceil { expr, .. } => {
+                let args = vec![self.bind_expr(expr, agg)?.0];
+                self.call_scalar("ceil", args)
+            }
+            A::Floor { expr, .. } => {
+                let args = vec![self.bind_expr(expr, agg)?.0];
+                self.call_scalar("floor", args)
+            }
+            A::Position { expr, r#in } => {
+                let args = vec![self.bind_expr(r#in, agg)?.0, self.bind_expr(expr, agg)?.0];
+                self.call_scalar("instr", args)
+            }
+            other => err(format!("unsupported expression: {other}")),
+        }
+    }
+
+    fn call_scalar(&mut self, name: &str, args: Vec<Expr>) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+        let lname = lower(name);
+        match lname.as_str() {
+            "coalesce" | "ifnull" => {
+                if args.len() < 2 || (lname == "ifnull" && args.len() != 2) {
+                    return err(format!("wrong number of arguments to function {name}()"));
+                }
+                return Ok((Expr::Coalesce(args), None, None));
+            }
+            "iif" => {
+                if args.len() != 3 {
+                    return err(format!("wrong number of arguments to function {name}()"));
+                }
+                let mut it = args.into_iter();
+                let (a, b, c) = (it.next().expect("3 args"), it.next().expect("3 args"), it.next().expect("3 args"));
+                return Ok((Expr::Iif(Box::new(a), Box::new(b), Box::new(c)), None, None));
+            }
+            _ => {}
+        }
+        let Some(f) = functions::lookup_scalar(&lname, args.len())? else {
+            return err(format!("no such function: {name}"));
+        };
+        let static_name: &'static str = Box::leak(lname.into_boxed_str());
+        Ok((Expr::Func(static_name, f, args), None, None))
+    }
+
+    fn bind_function(&mut self, f: &ast::Function, agg: &mut Option<&mut AggCtx>) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+        let name = object_name(&f.name);
+        let lname = lower(&name);
+        if f.over.is_some() {
+            return err(format!("window functions are not supported yet: {name}()"));
+        }
+        let (arg_exprs, distinct, star) = match &f.args {
+            FunctionArguments::None => (Vec::new(), false, false),
+            FunctionArguments::Subquery(_) => return err(format!("unsupported argument to {name}()")),
+            FunctionArguments::List(l) => {
+                let distinct = matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+                let mut v = Vec::new();
+                let mut star = false;
+                for a in &l.args {
+                    match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => v.push(x.clone()),
+                        FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => star = true,
+                        other => return err(format!("unsupported function argument {other}")),
+                    }
+                }
+                (v, distinct, star)
+            }
+        };
+        let nargs = arg_exprs.len();
+        let is_agg = functions::new_aggregate(&lname, nargs)?.is_some() && !(star && lname != "count");
+        if is_agg || (star && lname == "count") {
+            let Some(ctx) = agg.as_deref_mut() else {
+                return err(format!("misuse of aggregate function {name}()"));
+            };
+            let slot = ctx.slot;
+            // Aggregate arguments are bound without aggregates inside them.
+            let mut args = Vec::with_capacity(nargs);
+            for a in &arg_exprs {
+                args.push(self.bind_expr(a, &mut None)?.0);
+            }
+            let filter = match &f.filter {
+                Some(fl) => Some(self.bind_expr(fl, &mut None)?.0),
+                None => None,
+            };
+            let ctx = agg.as_deref_mut().expect("checked above");
+            ctx.calls.push(AggCall { name: lname, args, distinct, filter });
+            return Ok((Expr::Col(slot, ctx.calls.len() - 1), None, None));
+        }
+        if star {
+            return err(format!("wrong number of arguments to function {name}()"));
+        }
+        if distinct {
+            return err(format!("DISTINCT aggregates must have exactly one argument: {name}()"));
+        }
+        let mut args = Vec::with_capacity(nargs);
+        for a in &arg_exprs {
+            args.push(self.bind_expr(a, agg)?.0);
+        }
+        if lname == "likely" || lname == "unlikely" || lname == "likelihood" {
+            if let Some(first) = args.into_iter().next() {
+                return Ok((first, None, None));
+            }
+            return err(format!("wrong number of arguments to function {name}()"));
+        }
+        self.call_scalar(&name, args)
+    }
+
+    fn bind_binary(&mut self, left: &A, op: &BinaryOperator, right: &A, agg: &mut Option<&mut AggCtx>) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+        let l = self.bind_expr(left, agg)?;
+        let r = self.bind_expr(right, agg)?;
+        let plain = |x: Expr| Ok((x, None, None));
+        let arith = |o: ArithOp, l: Expr, r: Expr| plain(Expr::Arith(o, Box::new(l), Box::new(r)));
+        match op {
+            BinaryOperator::Plus => arith(ArithOp::Add, l.0, r.0),
+            BinaryOperator::Minus => arith(ArithOp::Sub, l.0, r.0),
+            BinaryOperator::Multiply => arith(ArithOp::Mul, l.0, r.0),
+            BinaryOperator::Divide => arith(ArithOp::Div, l.0, r.0),
+            BinaryOperator::Modulo => arith(ArithOp::Rem, l.0, r.0),
+            BinaryOperator::StringConcat => {
+                let coll = l.2.or(r.2);
+                Ok((Expr::Concat(Box::new(l.0), Box::new(r.0)), None, coll))
+            }
+            BinaryOperator::Eq => Ok((self.cmp(CmpOp::Eq, l, r), None, None)),
+            BinaryOperator::NotEq => Ok((self.cmp(CmpOp::Ne, l, r), None, None)),
+            BinaryOperator::Lt => Ok((self.cmp(CmpOp::Lt, l, r), None, None)),
+            BinaryOperator::LtEq => Ok((self.cmp(CmpOp::Le, l, r), None, None)),
+            BinaryOperator::Gt => Ok((self.cmp(CmpOp::Gt, l, r), None, None)),
+            BinaryOperator::GtEq => Ok((self.cmp(CmpOp::Ge, l, r), None, None)),
+            BinaryOperator::Is | BinaryOperator::IsNot => {
+                let coll = l.2.or(r.2).unwrap_or_default();
+                let aff = comparison_affinity(l.1, r.1);
+                plain(Expr::Is { l: Box::new(l.0), r: Box::new(r.0), negated: matches!(op, BinaryOperator::IsNot), coll, aff })
+            }
+            BinaryOperator::And => plain(Expr::And(Box::new(l.0), Box::new(r.0))),
+            BinaryOperator::Or => plain(Expr::Or(Box::new(l.0), Box::new(r.0))),
+            BinaryOperator::BitwiseAnd => plain(Expr::Bit(BitOp::And, Box::new(l.0), Box::new(r.0))),
+            BinaryOperator::BitwiseOr => plain(Expr::Bit(BitOp::Or, Box::new(l.0), Box::new(r.0))),
+            BinaryOperator::PGBitwiseShiftLeft => plain(Expr::Bit(BitOp::Shl, Box::new(l.0), Box::new(r.0))),
+            BinaryOperator::PGBitwiseShiftRight => plain(Expr::Bit(BitOp::Shr, Box::new(l.0), Box::new(r.0))),
+            BinaryOperator::Glob => plain(Expr::Like { e: Box::new(l.0), pat: Box::new(r.0), esc: None, negated: false, glob: true }),
+            BinaryOperator::Arrow | BinaryOperator::LongArrow => {
+                let name = if matches!(op, BinaryOperator::Arrow) { "json_arrow" } else { "json_arrow2" };
+                self.call_scalar(name, vec![l.0, r.0])
+            }
+            other => err(format!("unsupported operator {other}")),
+        }
+    }
+
+    // ----- queries ------------------------------------------------------------------------
+
+    /// Binds a subquery used inside an expression and returns its number.
+    fn bind_subquery(&mut self, q: &ast::Query) -> Result<usize> {
+        self.sub_refs.push((self.scopes.len(), HashSet::new()));
+        let r = self.query(q);
+        let (_, outer) = self.sub_refs.pop().expect("pushed above");
+        let select = r?;
+        // The enclosing subqueries also read what this one reads from further out.
+        let depth = self.scopes.len();
+        for (base, set) in &mut self.sub_refs {
+            if *base <= depth {
+                set.extend(outer.iter().copied());
+            }
+        }
+        let correlated = !outer.is_empty();
+        self.subs.push(SubPlan { select, correlated, outer_slots: outer });
+        Ok(self.subs.len() - 1)
+    }
+
+    /// Binds a complete query (`WITH`, body, `ORDER BY`, `LIMIT`).
+    pub fn query(&mut self, q: &ast::Query) -> Result<Select> {
+        let pushed = if let Some(with) = &q.with {
+            let mut map = HashMap::new();
+            for cte in &with.cte_tables {
+                let columns = cte.alias.columns.iter().map(|c| c.name.value.clone()).collect();
+                map.insert(lower(&cte.alias.name.value), Cte { query: (*cte.query).clone(), columns, recursive: None });
+            }
+            self.ctes.push(map);
+            true
+        } else {
+            false
+        };
+        let r = self.query_inner(q);
+        if pushed {
+            self.ctes.pop();
+        }
+        r
+    }
+
+    fn order_terms(q: &ast::Query) -> &[ast::OrderByExpr] {
+        match &q.order_by {
+            Some(ob) => match &ob.kind {
+                ast::OrderByKind::Expressions(v) => v,
+                ast::OrderByKind::All(_) => &[],
+            },
+            None => &[],
+        }
+    }
+
+    fn limit_exprs(&mut self, q: &ast::Query) -> Result<(Option<Expr>, Option<Expr>)> {
+        self.push_empty_scope();
+        let r = (|| {
+            Ok(match &q.limit_clause {
+                None => (None, None),
+                Some(ast::LimitClause::LimitOffset { limit, offset, .. }) => {
+                    let l = match limit {
+                        Some(e) => Some(self.expr(e)?),
+                        None => None,
+                    };
+                    let o = match offset {
+                        Some(o) => Some(self.expr(&o.value)?),
+                        None => None,
+                    };
+                    (l, o)
+                }
+                Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => (Some(self.expr(limit)?), Some(self.expr(offset)?)),
+            })
+        })();
+        self.pop_scope();
+        r
+    }
+
+    fn query_inner(&mut self, q: &ast::Query) -> Result<Select> {
+        let order = Self::order_terms(q);
+        let (limit, offset) = self.limit_exprs(q)?;
+        if let SetExpr::Select(s) = q.body.as_ref() {
+            let mut sel = self.select_core(s, order)?;
+            sel.limit = limit;
+            sel.offset = offset;
+            return Ok(sel);
+        }
+        if let SetExpr::Query(inner) = q.body.as_ref() {
+            if order.is_empty() && limit.is_none() {
+                return self.query(inner);
+            }
+        }
+        let (body, columns, affs, colls) = self.body(&q.body)?;
+        let ncols = columns.len();
+        let mut terms = Vec::with_capacity(order.len());
+        for ob in order {
+            let (key, coll) = self.compound_order_key(&ob.expr, &columns)?;
+            let coll = coll.or(colls.get(key).copied().flatten()).unwrap_or_default();
+            let desc = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
+            terms.push(OrderTerm { key, desc, nulls_first: ob.options.nulls_first.unwrap_or(!desc), coll });
+        }
+        Ok(Select { body, order: terms, limit, offset, ncols, columns, affinities: affs, collations: colls })
+    }
+
+    fn compound_order_key(&mut self, e: &A, columns: &[String]) -> Result<(usize, Option<Collation>)> {
+        match e {
+            A::Collate { expr, collation } => {
+                let (k, _) = self.compound_order_key(expr, columns)?;
+                Ok((k, Some(collation_named(&object_name(collation))?)))
+            }
+            A::Value(v) => {
+                if let ast::Value::Number(n, _) = &v.value {
+                    let k: usize = n.parse().map_err(|_| Error::Sql(format!("invalid ORDER BY term {n}")))?;
+                    if k == 0 || k > columns.len() {
+                        return err(format!("1st ORDER BY term out of range - should be between 1 and {}", columns.len()));
+                    }
+                    return Ok((k - 1, None));
+                }
+                err("ORDER BY term does not match any column in the result set")
+            }
+            _ => {
+                if let Some(n) = ident_name(e) {
+                    if let Some(k) = columns.iter().position(|c| c.eq_ignore_ascii_case(&n)) {
+                        return Ok((k, None));
+                    }
+                }
+                err("1st ORDER BY term does not match any column in the result set")
+            }
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn body(&mut self, b: &SetExpr) -> Result<(Body, Vec<String>, Vec<Option<Affinity>>, Vec<Option<Collation>>)> {
+        match b {
+            SetExpr::Select(s) => {
+                let sel = self.select_core(s, &[])?;
+                let Body::Core(core) = sel.body else { return err("internal: select core expected") };
+                Ok((Body::Core(core), sel.columns, sel.affinities, sel.collations))
+            }
+            SetExpr::Query(q) => {
+                let sel = self.query(q)?;
+                if sel.order.is_empty() && sel.limit.is_none() && sel.offset.is_none() {
+                    return Ok((sel.body, sel.columns, sel.affinities, sel.collations));
+                }
+                // A parenthesised query with its own ORDER BY/LIMIT: keep it whole as a source.
+                let cols = sel.columns.clone();
+                let (affs, colls) = (sel.affinities.clone(), sel.collations.clone());
+                let core = self.wrap_select(sel);
+                Ok((Body::Core(Box::new(core)), cols, affs, colls))
+            }
+            SetExpr::Values(v) => {
+                self.push_empty_scope();
+                let mut rows = Vec::with_capacity(v.rows.len());
+                let mut width = None;
+                for r in &v.rows {
+                    let mut row = Vec::with_capacity(r.content.len());
+                    for e in &r.content {
+                        row.push(self.expr(e)?);
+                    }
+                    if *width.get_or_insert(row.len()) != row.len() {
+                        self.pop_scope();
+                        return err("all VALUES must have the same number of terms");
+                    }
+                    rows.push(row);
+                }
+                self.pop_scope();
+                let n = width.unwrap_or(0);
+                let cols = (1..=n).map(|i| format!("column{i}")).collect();
+                Ok((Body::Values(rows), cols, vec![None; n], vec![None; n]))
+            }
+            SetExpr::SetOperation { left, op, set_quantifier, right } => {
+                let (lb, lc, la, lcoll) = self.body(left)?;
+                let (rb, rc, _, _) = self.body(right)?;
+                if lc.len() != rc.len() {
+                    let opname = match op {
+                        SetOperator::Union => "UNION",
+                        SetOperator::Intersect => "INTERSECT",
+                        _ => "EXCEPT",
+                    };
+                    return err(format!("SELECTs to the left and right of {opname} do not have the same number of result columns"));
+                }
+                let all = matches!(set_quantifier, SetQuantifier::All);
+                let cop = match op {
+                    SetOperator::Union if all => CompoundOp::UnionAll,
+                    SetOperator::Union => CompoundOp::Union,
+                    SetOperator::Intersect => CompoundOp::Intersect,
+                    SetOperator::Except | SetOperator::Minus => CompoundOp::Except,
+                };
+                Ok((Body::Compound(cop, Box::new(lb), Box::new(rb)), lc, la, lcoll))
+            }
+            other => err(format!("unsupported query: {other}")),
+        }
+    }
+
+    /// A core that reads the rows of a complete select (used for parenthesised compound parts).
+    fn wrap_select(&mut self, sel: Select) -> Core {
+        let slot = self.alloc_slot();
+        let agg_slot = self.alloc_slot();
+        let n = sel.ncols;
+        let output = (0..n).map(|i| Expr::Col(slot, i)).collect();
+        Core {
+            sources: vec![Source { slot, ncols: n, kind: SourceKind::Select(Box::new(sel)), left_join: false, on: Vec::new(), access: Access::Scan, correlated: true }],
+            pre_filters: Vec::new(),
+            filters: vec![Vec::new()],
+            group_by: Vec::new(),
+            group_colls: Vec::new(),
+            aggs: Vec::new(),
+            agg_slot,
+            aggregate: false,
+            having: None,
+            output,
+            ncols: n,
+            distinct: false,
+            slots: vec![slot],
+            group_slot: agg_slot,
+        }
+    }
+
+    /// Binds one `SELECT` with the `ORDER BY` terms that apply to it.
+    fn select_core(&mut self, s: &ast::Select, order: &[ast::OrderByExpr]) -> Result<Select> {
+        self.scopes.push(Scope::default());
+        let r = self.select_core_inner(s, order);
+        self.scopes.pop();
+        r
+    }
+
+    fn select_core_inner(&mut self, s: &ast::Select, order: &[ast::OrderByExpr]) -> Result<Select> {
+        let mut sources: Vec<Source> = Vec::new();
+        let mut conds: Vec<Expr> = Vec::new();
+        for twj in &s.from {
+            self.from_item(&twj.relation, false, &mut sources, &mut conds)?;
+            for j in &twj.joins {
+                let (left, constraint) = match &j.join_operator {
+                    JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => (false, c),
+                    JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (true, c),
+                    JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_) => {
+                        return err("RIGHT and FULL OUTER JOINs are not supported yet");
+                    }
+                    other => return err(format!("unsupported join {other:?}")),
+                };
+                let before = self.scopes.last().map_or(0, |sc| sc.srcs.len());
+                self.from_item(&j.relation, left, &mut sources, &mut conds)?;
+                let mut on = Vec::new();
+                match constraint {
+                    JoinConstraint::On(e) => {
+                        let b = self.expr(e)?;
+                        split_and(b, &mut on);
+                    }
+                    JoinConstraint::Using(cols) => {
+                        let names: Vec<String> = cols.iter().map(object_name).collect();
+                        self.using_conditions(before, &names, &mut on)?;
+                    }
+                    JoinConstraint::Natural => {
+                        let scope = self.scopes.last().expect("scope pushed");
+                        let right = &scope.srcs[before..];
+                        let mut names = Vec::new();
+                        for c in right.iter().flat_map(|s| s.cols.iter()) {
+                            if scope.srcs[..before].iter().any(|s| s.cols.iter().any(|l| !l.hidden && l.name.eq_ignore_ascii_case(&c.name))) {
+                                names.push(c.name.clone());
+                            }
+                        }
+                        self.using_conditions(before, &names, &mut on)?;
+                    }
+                    JoinConstraint::None | JoinConstraint::UsingAlias(..) => {}
+                }
+                if left {
+                    sources.last_mut().expect("just added").on = on;
+                } else {
+                    conds.extend(on);
+                }
+            }
+        }
+        let agg_slot = self.alloc_slot();
+        let mut aggctx = AggCtx { slot: agg_slot, calls: Vec::new() };
+        // Result columns.
+        let mut output = Vec::new();
+        let mut names = Vec::new();
+        let mut affs = Vec::new();
+        let mut colls = Vec::new();
+        for item in &s.projection {
+            match item {
+                SelectItem::Wildcard(_) => {
+                    let scope = self.scopes.last().expect("scope pushed");
+                    if scope.srcs.is_empty() {
+                        return err("no tables specified");
+                    }
+                    for src in &scope.srcs {
+                        for (i, c) in src.cols.iter().enumerate() {
+                            if !c.hidden {
+                                output.push(Expr::Col(src.slot, i));
+                                names.push(c.name.clone());
+                                affs.push(c.aff);
+                                colls.push(c.coll);
+                            }
+                        }
+                    }
+                }
+                SelectItem::QualifiedWildcard(kind, _) => {
+                    let q = match kind {
+                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n),
+                        ast::SelectItemQualifiedWildcardKind::Expr(e) => e.to_string(),
+                    };
+                    let scope = self.scopes.last().expect("scope pushed");
+                    let src = scope.srcs.iter().find(|s| s.name.eq_ignore_ascii_case(&q)).ok_or_else(|| Error::Sql(format!("no such table: {q}")))?;
+                    for (i, c) in src.cols.iter().enumerate() {
+                        output.push(Expr::Col(src.slot, i));
+                        names.push(c.name.clone());
+                        affs.push(c.aff);
+                        colls.push(c.coll);
+                    }
+                }
+                SelectItem::UnnamedExpr(e) => {
+                    let (x, aff, coll) = self.bind_expr(e, &mut Some(&mut aggctx))?;
+                    names.push(ident_name(e).unwrap_or_else(|| e.to_string()));
+                    output.push(x);
+                    affs.push(aff);
+                    colls.push(coll);
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    let (x, aff, coll) = self.bind_expr(expr, &mut Some(&mut aggctx))?;
+                    names.push(alias.value.clone());
+                    self.scopes.last_mut().expect("scope pushed").aliases.push((alias.value.clone(), x.clone()));
+                    output.push(x);
+                    affs.push(aff);
+                    colls.push(coll);
+                }
+                SelectItem::ExprWithAliases { .. } => return err("unsupported select item"),
+            }
+        }
+        let ncols = output.len();
+        if let Some(w) = &s.selection {
+            let b = self.expr(w)?;
+            split_and(b, &mut conds);
+        }
+        let mut group_by = Vec::new();
+        let mut group_colls = Vec::new();
+        if let ast::GroupByExpr::Expressions(exprs, _) = &s.group_by {
+            for g in exprs {
+                if let A::Value(v) = g {
+                    if let ast::Value::Number(n, _) = &v.value {
+                        let k: usize = n.parse().unwrap_or(0);
+                        if k == 0 || k > ncols {
+                            return err(format!("GROUP BY term out of range - should be between 1 and {ncols}"));
+                        }
+                        group_by.push(output[k - 1].clone());
+                        group_colls.push(colls[k - 1].unwrap_or_default());
+                        continue;
+                    }
+                }
+                let (x, _, coll) = self.bind_expr(g, &mut None)?;
+                group_by.push(x);
+                group_colls.push(coll.unwrap_or_default());
+            }
+        }
+        let having = match &s.having {
+            Some(h) => Some(self.bind_expr(h, &mut Some(&mut aggctx))?.0),
+            None => None,
+        };
+        let mut terms = Vec::with_capacity(order.len());
+        for ob in order {
+            let desc = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
+            let nulls_first = ob.options.nulls_first.unwrap_or(!desc);
+            let (inner, explicit_coll) = match &ob.expr {
+                A::Collate { expr, collation } => (expr.as_ref(), Some(collation_named(&object_name(collation))?)),
+                e => (e, None),
+            };
+            // An integer constant is a result column number; a name matching an alias is that
+            // result column.
+            let mut key = None;
+            if let A::Value(v) = inner {
+                if let ast::Value::Number(n, _) = &v.value {
+                    let k: usize = n.parse().unwrap_or(0);
+                    if k == 0 || k > ncols {
+                        return err(format!("1st ORDER BY term out of range - should be between 1 and {ncols}"));
+                    }
+                    key = Some((k - 1, colls[k - 1]));
+                }
+            }
+            if key.is_none() {
+                if let A::Identifier(id) = inner {
+                    if let Some(k) = s.projection.iter().position(|it| matches!(it, SelectItem::ExprWithAlias { alias, .. } if alias.value.eq_ignore_ascii_case(&id.value))) {
+                        // Position among the expanded outputs: aliases are never wildcards.
+                        let before_wild = s.projection[..k].iter().all(|it| !matches!(it, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)));
+                        if before_wild {
+                            key = Some((k, colls[k]));
+                        }
+                    }
+                }
+            }
+            let (k, coll) = match key {
+                Some(k) => k,
+                None => {
+                    let (x, _, coll) = self.bind_expr(inner, &mut Some(&mut aggctx))?;
+                    output.push(x);
+                    (output.len() - 1, coll)
+                }
+            };
+            terms.push(OrderTerm { key: k, desc, nulls_first, coll: explicit_coll.or(coll).unwrap_or_default() });
+        }
+        let distinct = matches!(s.distinct, Some(ast::Distinct::Distinct));
+        let aggregate = !aggctx.calls.is_empty() || !group_by.is_empty();
+        if having.is_some() && !aggregate {
+            return err("a GROUP BY clause is required before HAVING");
+        }
+        let core = self.plan_core(sources, conds, group_by, group_colls, aggctx, aggregate, having, output, ncols, distinct)?;
+        Ok(Select { body: Body::Core(Box::new(core)), order: terms, limit: None, offset: None, ncols, columns: names, affinities: affs, collations: colls })
+    }
+
+    fn using_conditions(&mut self, right_start: usize, names: &[String], on: &mut Vec<Expr>) -> Result<()> {
+        for n in names {
+            let scope = self.scopes.last().expect("scope pushed");
+            let left = scope.srcs[..right_start]
+                .iter()
+                .find_map(|s| s.cols.iter().position(|c| !c.hidden && c.name.eq_ignore_ascii_case(n)).map(|i| (s.slot, i, s.cols[i].aff, s.cols[i].coll)));
+            let right = scope.srcs[right_start..]
+                .iter()
+                .enumerate()
+                .find_map(|(si, s)| s.cols.iter().position(|c| c.name.eq_ignore_ascii_case(n)).map(|i| (si + right_start, s.slot, i, s.cols[i].aff, s.cols[i].coll)));
+            let (Some(l), Some(r)) = (left, right) else {
+                return err(format!("cannot join using column {n} - column not present in both tables"));
+            };
+            let e = self.cmp(CmpOp::Eq, (Expr::Col(l.0, l.1), l.2, l.3), (Expr::Col(r.1, r.2), r.3, r.4));
+            on.push(e);
+            let scope = self.scopes.last_mut().expect("scope pushed");
+            scope.srcs[r.0].cols[r.2].hidden = true;
+        }
+        Ok(())
+    }
+
+    fn from_item(&mut self, f: &TableFactor, left_join: bool, sources: &mut Vec<Source>, conds: &mut Vec<Expr>) -> Result<()> {
+        match f {
+            TableFactor::Table { name, alias, args, .. } => {
+                let tname = object_name(name);
+                let alias_name = alias.as_ref().map_or_else(|| tname.clone(), |a| a.name.value.clone());
+                if let Some(args) = args {
+                    return self.table_function(&tname, &args.args, &alias_name, left_join, sources);
+                }
+                // CTEs, innermost first.
+                let cte = self.ctes.iter().rev().find_map(|m| m.get(&lower(&tname)).cloned());
+                if let Some(cte) = cte {
+                    return self.cte_source(&tname, &cte, alias, &alias_name, left_join, sources);
+                }
+                if let Some(view) = self.cat.views.get(&lower(&tname)).cloned() {
+                    let sel = self.isolated_query(&view.query)?;
+                    let cols = if view.columns.is_empty() { sel.columns.clone() } else { view.columns.clone() };
+                    return self.select_source(sel, cols, &alias_name, alias, left_join, sources);
+                }
+                let lname = lower(&tname);
+                if lname == "sqlite_schema" || lname == "sqlite_master" {
+                    let table = schema_table();
+                    return self.table_source(Arc::new(table), &alias_name, left_join, sources);
+                }
+                let table = self.cat.table(&tname).cloned().ok_or_else(|| Error::Sql(format!("no such table: {tname}")))?;
+                if table.without_rowid {
+                    return Err(Error::Unsupported(format!("WITHOUT ROWID table {tname} cannot be read yet")));
+                }
+                self.table_source(table, &alias_name, left_join, sources)
+            }
+            TableFactor::Derived { subquery, alias, .. } => {
+                let sel = self.query(subquery)?;
+                let name = alias.as_ref().map_or_else(String::new, |a| a.name.value.clone());
+                let cols = sel.columns.clone();
+                self.select_source(sel, cols, &name, alias, left_join, sources)
+            }
+            TableFactor::NestedJoin { table_with_joins, .. } => {
+                self.from_item(&table_with_joins.relation, left_join, sources, conds)?;
+                for j in &table_with_joins.joins {
+                    let (lj, c) = match &j.join_operator {
+                        JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => (false, c),
+                        JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (true, c),
+                        other => return err(format!("unsupported join {other:?}")),
+                    };
+                    let before = self.scopes.last().map_or(0, |sc| sc.srcs.len());
+                    self.from_item(&j.relation, lj, sources, conds)?;
+                    let mut on = Vec::new();
+                    match c {
+                        JoinConstraint::On(e) => {
+                            let b = self.expr(e)?;
+                            split_and(b, &mut on);
+                        }
+                        JoinConstraint::Using(cols) => {
+                            let names: Vec<String> = cols.iter().map(object_name).collect();
+                            self.using_conditions(before, &names, &mut on)?;
+                        }
+                        _ => {}
+                    }
+                    if lj {
+                        sources.last_mut().expect("just added").on = on;
+                    } else {
+                        conds.extend(on);
+                    }
+                }
+                Ok(())
+            }
+            other => err(format!("unsupported FROM item: {other}")),
+        }
+    }
+
+    /// Binds a query that sees no enclosing scopes (views).
+    fn isolated_query(&mut self, q: &ast::Query) -> Result<Select> {
+        let saved_scopes = std::mem::take(&mut self.scopes);
+        let saved_ctes = std::mem::take(&mut self.ctes);
+        let r = self.query(q);
+        self.scopes = saved_scopes;
+        self.ctes = saved_ctes;
+        r
+    }
+
+    fn table_source(&mut self, table: Arc<Table>, alias: &str, left_join: bool, sources: &mut Vec<Source>) -> Result<()> {
+        let slot = self.alloc_slot();
+        let cols = table.columns.iter().map(|c| ColMeta { name: c.name.clone(), aff: Some(c.affinity), coll: Some(c.collation), hidden: false }).collect();
+        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc { name: lower(alias), cols, slot, has_rowid: true });
+        sources.push(Source { slot, ncols: table.columns.len(), kind: SourceKind::Table(table), left_join, on: Vec::new(), access: Access::Scan, correlated: false });
+        Ok(())
+    }
+
+    fn select_source(&mut self, sel: Select, cols: Vec<String>, alias: &str, ast_alias: &Option<ast::TableAlias>, left_join: bool, sources: &mut Vec<Source>) -> Result<()> {
+        let names: Vec<String> = match ast_alias {
+            Some(a) if !a.columns.is_empty() => a.columns.iter().map(|c| c.name.value.clone()).collect(),
+            _ => cols,
+        };
+        let slot = self.alloc_slot();
+        let metas = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| ColMeta { name: n.clone(), aff: sel.affinities.get(i).copied().flatten(), coll: sel.collations.get(i).copied().flatten(), hidden: false })
+            .collect();
+        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc { name: lower(alias), cols: metas, slot, has_rowid: false });
+        let correlated = self.select_reads_outside(&sel);
+        sources.push(Source { slot, ncols: sel.ncols, kind: SourceKind::Select(Box::new(sel)), left_join, on: Vec::new(), access: Access::Scan, correlated });
+        Ok(())
+    }
+
+    /// Conservative: a FROM subquery is recomputed per use when the statement has enclosing
+    /// scopes it may read (it is bound inside a correlated subquery).
+    fn select_reads_outside(&self, _sel: &Select) -> bool {
+        self.sub_refs.iter().any(|(_, set)| !set.is_empty()) || self.scopes.len() > 1
+    }
+
+    fn cte_source(&mut self, name: &str, cte: &Cte, alias: &Option<ast::TableAlias>, alias_name: &str, left_join: bool, sources: &mut Vec<Source>) -> Result<()> {
+        if let Some((slot, metas)) = &cte.recursive {
+            // The recursive reference inside the CTE's own step: reads the queue row.
+            self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc { name: lower(alias_name), cols: metas.clone(), slot: *slot, has_rowid: false });
+            let _ = (alias, left_join);
+            sources.push(Source { slot: *slot, ncols: metas.len(), kind: SourceKind::Queue, left_join, on: Vec::new(), access: Access::Scan, correlated: true });
+            return Ok(());
+        }
+        let sel = self.cte_select(name, cte)?;
+        let cols = if cte.columns.is_empty() { sel.columns.clone() } else { cte.columns.clone() };
+        self.select_source(sel, cols, alias_name, alias, left_join, sources)
+    }
+
+    /// Binds a CTE's query, recursive or not.
+    fn cte_select(&mut self, name: &str, cte: &Cte) -> Result<Select> {
+        let lname = lower(name);
+        let recursive_parts = match cte.query.body.as_ref() {
+            SetExpr::SetOperation { left, op: SetOperator::Union, set_quantifier, right } if query_mentions(right, &lname) => {
+                Some((left.clone(), right.clone(), matches!(set_quantifier, SetQuantifier::All)))
+            }
+            _ => None,
+        };
+        // Within its own definition, the CTE's name refers to itself only when recursive;
+        // hide it to avoid infinite expansion otherwise.
+        let Some((init, step, union_all)) = recursive_parts else {
+            let hidden = self.hide_cte(&lname);
+            let r = self.query(&cte.query);
+            self.restore_cte(&lname, hidden);
+            return r;
+        };
+        let hidden = self.hide_cte(&lname);
+        let init_r = self.body(&init);
+        let (init_body, cols, affs, colls) = match init_r {
+            Ok(x) => x,
+            Err(e) => {
+                self.restore_cte(&lname, hidden);
+                return Err(e);
+            }
+        };
+        let names = if cte.columns.is_empty() { cols } else { cte.columns.clone() };
+        let slot = self.alloc_slot();
+        let metas: Vec<ColMeta> = names.iter().enumerate().map(|(i, n)| ColMeta { name: n.clone(), aff: affs.get(i).copied().flatten(), coll: colls.get(i).copied().flatten(), hidden: false }).collect();
+        let mut map = HashMap::new();
+        map.insert(lname.clone(), Cte { query: cte.query.clone(), columns: names.clone(), recursive: Some((slot, metas)) });
+        self.ctes.push(map);
+        let step_r = self.body(&step);
+        self.ctes.pop();
+        self.restore_cte(&lname, hidden);
+        let (step_body, step_cols, _, _) = step_r?;
+        if step_cols.len() != names.len() {
+            return err(format!("SELECTs to the left and right of UNION do not have the same number of result columns"));
+        }
+        let mut sel = Select { body: Body::Recursive { init: Box::new(init_body), step: Box::new(step_body), slot, union_all }, order: Vec::new(), limit: None, offset: None, ncols: names.len(), columns: names, affinities: affs, collations: colls };
+        let order = Self::order_terms(&cte.query);
+        for ob in order {
+            let (key, coll) = self.compound_order_key(&ob.expr, &sel.columns)?;
+            let desc = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
+            sel.order.push(OrderTerm { key, desc, nulls_first: ob.options.nulls_first.unwrap_or(!desc), coll: coll.unwrap_or_default() });
+        }
+        let (limit, offset) = self.limit_exprs(&cte.query)?;
+        sel.limit = limit;
+        sel.offset = offset;
+        Ok(sel)
+    }
+
+    fn hide_cte(&mut self, name: &str) -> Vec<(usize, Cte)> {
+        let mut hidden = Vec::new();
+        for (i, m) in self.ctes.iter_mut().enumerate() {
+            if let Some(c) = m.remove(name) {
+                hidden.push((i, c));
+            }
+        }
+        hidden
+    }
+
+    fn restore_cte(&mut self, name: &str, hidden: Vec<(usize, Cte)>) {
+        for (i, c) in hidden {
+            self.ctes[i].insert(name.to_string(), c);
+        }
+    }
+
+    fn table_function(&mut self, name: &str, args: &[FunctionArg], alias: &str, left_join: bool, sources: &mut Vec<Source>) -> Result<()> {
+        let lname = lower(name);
+        if lname != "json_each" && lname != "json_tree" {
+            return err(format!("no such table-valued function: {name}"));
+        }
+        let mut bound = Vec::new();
+        for a in args {
+            match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => bound.push(self.expr(e)?),
+                other => return err(format!("unsupported argument {other}")),
+            }
+        }
+        if bound.is_empty() || bound.len() > 2 {
+            return err(format!("wrong number of arguments to {name}()"));
+        }
+        let slot = self.alloc_slot();
+        let names = ["key", "value", "type", "atom", "id", "parent", "fullkey", "path", "json", "root"];
+        let metas = names.iter().map(|n| ColMeta { name: (*n).to_string(), aff: None, coll: None, hidden: matches!(*n, "json" | "root") }).collect();
+        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc { name: lower(alias), cols: metas, slot, has_rowid: true });
+        sources.push(Source { slot, ncols: names.len(), kind: SourceKind::JsonEach { args: bound, recursive: lname == "json_tree" }, left_join, on: Vec::new(), access: Access::Scan, correlated: true });
+        Ok(())
+    }
+
+    // ----- planning -----------------------------------------------------------------------
+
+    /// Plans a plain scan of sources with conditions (for UPDATE and DELETE).
+    pub fn plan_scan(&mut self, sources: Vec<Source>, conds: Vec<Expr>, agg_slot: usize) -> Result<Core> {
+        let aggctx = AggCtx { slot: agg_slot, calls: Vec::new() };
+        self.plan_core(sources, conds, Vec::new(), Vec::new(), aggctx, false, None, Vec::new(), 0, false)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn plan_core(
+        &mut self,
+        mut sources: Vec<Source>,
+        conds: Vec<Expr>,
+        group_by: Vec<Expr>,
+        group_colls: Vec<Collation>,
+        aggctx: AggCtx,
+        aggregate: bool,
+        having: Option<Expr>,
+        output: Vec<Expr>,
+        ncols: usize,
+        distinct: bool,
+    ) -> Result<Core> {
+        // Output columns that are GROUP BY terms read the group's key (taken from its first
+        // row, as SQLite does), not the last row of the group.
+        let group_slot = self.alloc_slot();
+        let mut output = output;
+        let mut having = having;
+        if !group_by.is_empty() {
+            for e in &mut output {
+                substitute_group_cols(e, &group_by, group_slot);
+            }
+            if let Some(h) = &mut having {
+                substitute_group_cols(h, &group_by, group_slot);
+            }
+        }
+        let slot_level: HashMap<usize, usize> = sources.iter().enumerate().map(|(i, s)| (s.slot, i)).collect();
+        let sub_slots = self.sub_slot_sets();
+        let level_of = |e: &Expr| -> Option<usize> {
+            let mut set = HashSet::new();
+            expr_slots(e, &self.subs, &sub_slots, &mut set);
+            set.iter().filter_map(|s| slot_level.get(s)).max().copied()
+        };
+        let mut pre_filters = Vec::new();
+        let mut filters: Vec<Vec<Expr>> = vec![Vec::new(); sources.len()];
+        for c in conds {
+            match level_of(&c) {
+                None => pre_filters.push(c),
+                Some(l) => filters[l].push(c),
+            }
+        }
+        // Access paths: equality on the rowid or an index's leading columns, from conditions
+        // that only read earlier levels (or nothing of this query).
+        for i in 0..sources.len() {
+            let SourceKind::Table(table) = &sources[i].kind else { continue };
+            let table = table.clone();
+            if table.name == "sqlite_schema" {
+                continue;
+            }
+            let slot = sources[i].slot;
+            let cands: Vec<Expr> = if sources[i].left_join { sources[i].on.clone() } else { filters[i].clone() };
+            let earlier = |e: &Expr| level_of(e).is_none_or(|l| l < i);
+            let rowid_col = table.columns.len();
+            let is_rowid = |c: usize| c == rowid_col || Some(c) == table.rowid_alias;
+            let mut eq_cols: Vec<(usize, Expr, Collation, Option<Affinity>)> = Vec::new();
+            let mut rowid_eq = None;
+            let mut lo = None;
+            let mut hi = None;
+            for c in &cands {
+                let Expr::Cmp { op, l, r, coll, aff } = c else { continue };
+                let (col, other, op) = match (l.as_ref(), r.as_ref()) {
+                    (Expr::Col(s, col), o) if *s == slot && earlier(o) => (*col, o.clone(), *op),
+                    (o, Expr::Col(s, col)) if *s == slot && earlier(o) => (*col, o.clone(), flip(*op)),
+                    _ => continue,
+                };
+                if is_rowid(col) {
+                    match op {
+                        CmpOp::Eq => rowid_eq = Some(other),
+                        CmpOp::Gt => lo = Some((other, false)),
+                        CmpOp::Ge => lo = Some((other, true)),
+                        CmpOp::Lt => hi = Some((other, false)),
+                        CmpOp::Le => hi = Some((other, true)),
+                        CmpOp::Ne => {}
+                    }
+                } else if op == CmpOp::Eq {
+                    eq_cols.push((col, other, *coll, *aff));
+                }
+            }
+            if let Some(e) = rowid_eq {
+                sources[i].access = Access::RowidEq(e);
+                continue;
+            }
+            let mut best: Option<(Arc<super::catalog::Index>, Vec<(Expr, Affinity)>)> = None;
+            for idx in self.cat.indexes_of(&table.name) {
+                if idx.predicate.is_some() {
+                    continue;
+                }
+                let mut keys = Vec::new();
+                for ic in &idx.columns {
+                    let Some(c) = ic.column else { break };
+                    let Some((_, e, _, aff)) = eq_cols.iter().find(|(col, _, coll, _)| *col == c && *coll == ic.collation) else { break };
+                    keys.push((e.clone(), aff.unwrap_or(Affinity::Blob)));
+                }
+                if !keys.is_empty() && best.as_ref().is_none_or(|(_, k)| keys.len() > k.len()) {
+                    best = Some((idx.clone(), keys));
+                }
+            }
+            if let Some((index, keys)) = best {
+                sources[i].access = Access::IndexEq { index, keys };
+            } else if lo.is_some() || hi.is_some() {
+                sources[i].access = Access::RowidRange { lo, hi };
+            }
+        }
+        let slots = sources.iter().map(|s| s.slot).collect();
+        Ok(Core {
+            sources,
+            pre_filters,
+            filters,
+            group_by,
+            group_colls,
+            aggs: aggctx.calls,
+            agg_slot: aggctx.slot,
+            aggregate,
+            having,
+            output,
+            ncols,
+            distinct,
+            slots,
+            group_slot,
+        })
+    }
+}
+
+/// Replaces column references equal to a GROUP BY column term by the group key's column.
+fn substitute_group_cols(e: &mut Expr, group_by: &[Expr], group_slot: usize) {
+    if let Expr::Col(s, c) = e {
+        if let Some(i) = group_by.iter().position(|g| matches!(g, Expr::Col(gs, gc) if gs == s && gc == c)) {
+            *e = Expr::Col(group_slot, i);
+        }
+        return;
+    }
+    let mut go = |x: &mut Expr| substitute_group_cols(x, group_by, group_slot);
+    match e {
+        Expr::Neg(a) | Expr::Not(a) | Expr::BitNot(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => go(a),
+        Expr::Arith(_, a, b) | Expr::Concat(a, b) | Expr::Bit(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+            go(a);
+            go(b);
+        }
+        Expr::Cmp { l, r, .. } | Expr::Is { l, r, .. } => {
+            go(l);
+            go(r);
+        }
+        Expr::Like { e, pat, esc, .. } => {
+            go(e);
+            go(pat);
+            if let Some(x) = esc {
+                go(x);
+            }
+        }
+        Expr::Between { e, lo, hi, .. } => {
+            go(e);
+            go(lo);
+            go(hi);
+        }
+        Expr::InList { e, list, .. } => {
+            go(e);
+            list.iter_mut().for_each(go);
+        }
+        Expr::InSub { e, .. } => go(e),
+        Expr::Case { operand, whens, else_, .. } => {
+            if let Some(o) = operand {
+                go(o);
+            }
+            for (w, t) in whens {
+                go(w);
+                go(t);
+            }
+            if let Some(x) = else_ {
+                go(x);
+            }
+        }
+        Expr::Func(_, _, args) | Expr::Coalesce(args) => args.iter_mut().for_each(go),
+        Expr::Iif(a, b, c) => {
+            go(a);
+            go(b);
+            go(c);
+        }
+        Expr::Lit(_) | Expr::Param(_) | Expr::Col(..) | Expr::Exists { .. } | Expr::Scalar(_) => {}
+    }
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        o => o,
+    }
+}
+
+/// Whether a query text mentions a table name in a FROM clause (to detect recursive CTEs).
+fn query_mentions(s: &SetExpr, name: &str) -> bool {
+    match s {
+        SetExpr::Select(sel) => sel.from.iter().any(|t| factor_mentions(&t.relation, name) || t.joins.iter().any(|j| factor_mentions(&j.relation, name))),
+        SetExpr::SetOperation { left, right, .. } => query_mentions(left, name) || query_mentions(right, name),
+        SetExpr::Query(q) => query_mentions(&q.body, name),
+        _ => false,
+    }
+}
+
+fn factor_mentions(f: &TableFactor, name: &str) -> bool {
+    match f {
+        TableFactor::Table { name: n, .. } => object_name(n).eq_ignore_ascii_case(name),
+        TableFactor::Derived { subquery, .. } => query_mentions(&subquery.body, name),
+        TableFactor::NestedJoin { table_with_joins, .. } => factor_mentions(&table_with_joins.relation, name) || table_with_joins.joins.iter().any(|j| factor_mentions(&j.relation, name)),
+        _ => false,
+    }
+}
+
+/// `sqlite_schema` as a table.
+#[must_use]
+pub fn schema_table() -> Table {
+    let col = |n: &str, t: &str| super::catalog::Column {
+        name: n.into(),
+        decl_type: t.into(),
+        affinity: affinity_of_type(t),
+        collation: Collation::Binary,
+        not_null: false,
+        default: None,
+        primary_key: false,
+    };
+    Table {
+        name: "sqlite_schema".into(),
+        root: crate::storage::PageNo::ONE,
+        columns: vec![col("type", "text"), col("name", "text"), col("tbl_name", "text"), col("rootpage", "int"), col("sql", "text")],
+        rowid_alias: None,
+        autoincrement: false,
+        checks: Vec::new(),
+        without_rowid: false,
+        sql: String::new(),
+    }
+}

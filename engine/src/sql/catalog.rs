@@ -1,0 +1,389 @@
+//! The catalog: tables, indexes and views described by `sqlite_schema`, parsed from their
+//! `CREATE` statements.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlparser::ast::{self, ColumnOption, Expr as AstExpr, Statement, TableConstraint};
+
+use super::coerce::{affinity_of_type, Affinity};
+use super::parse::{parse_one, Parsed};
+use crate::error::{Error, Result};
+use crate::storage::record::Collation;
+use crate::storage::schema::SchemaEntry;
+use crate::storage::PageNo;
+
+/// A column of a table.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Name as declared.
+    pub name: String,
+    /// Declared type ("" if none).
+    pub decl_type: String,
+    /// Affinity derived from the declared type.
+    pub affinity: Affinity,
+    /// Default collation.
+    pub collation: Collation,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// `DEFAULT` expression.
+    pub default: Option<AstExpr>,
+    /// Part of the primary key.
+    pub primary_key: bool,
+}
+
+/// A rowid table.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Name.
+    pub name: String,
+    /// Root page of its b-tree.
+    pub root: PageNo,
+    /// Columns in order.
+    pub columns: Vec<Column>,
+    /// The `INTEGER PRIMARY KEY` column that aliases the rowid.
+    pub rowid_alias: Option<usize>,
+    /// `AUTOINCREMENT`.
+    pub autoincrement: bool,
+    /// `CHECK` constraints.
+    pub checks: Vec<AstExpr>,
+    /// `WITHOUT ROWID`.
+    pub without_rowid: bool,
+    /// The `CREATE TABLE` text.
+    pub sql: String,
+}
+
+impl Table {
+    /// Index of a column by name (case-insensitive).
+    #[must_use]
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// One key column of an index.
+#[derive(Debug, Clone)]
+pub struct IndexColumn {
+    /// Table column, or `None` for an expression.
+    pub column: Option<usize>,
+    /// The expression (for expression indexes).
+    pub expr: Option<AstExpr>,
+    /// Collation.
+    pub collation: Collation,
+    /// Descending.
+    pub desc: bool,
+}
+
+/// An index.
+#[derive(Debug, Clone)]
+pub struct Index {
+    /// Name.
+    pub name: String,
+    /// Table it indexes (lower case).
+    pub table: String,
+    /// Root page.
+    pub root: PageNo,
+    /// Key columns (the rowid follows them in each entry).
+    pub columns: Vec<IndexColumn>,
+    /// `UNIQUE` (or an automatic index of a UNIQUE/PRIMARY KEY constraint).
+    pub unique: bool,
+    /// Partial index condition.
+    pub predicate: Option<AstExpr>,
+    /// The `CREATE INDEX` text; `None` for automatic indexes.
+    pub sql: Option<String>,
+}
+
+/// A view.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// Name.
+    pub name: String,
+    /// Explicit column names.
+    pub columns: Vec<String>,
+    /// The query.
+    pub query: Box<ast::Query>,
+    /// The `CREATE VIEW` text.
+    pub sql: String,
+}
+
+/// A trigger, kept as text (triggers are parsed when they fire).
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    /// Name.
+    pub name: String,
+    /// Table (lower case).
+    pub table: String,
+    /// The `CREATE TRIGGER` text.
+    pub sql: String,
+}
+
+/// Everything in `sqlite_schema`.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Tables by lower-case name.
+    pub tables: HashMap<String, Arc<Table>>,
+    /// Indexes by lower-case name.
+    pub indexes: HashMap<String, Arc<Index>>,
+    /// Views by lower-case name.
+    pub views: HashMap<String, Arc<View>>,
+    /// Triggers by lower-case name.
+    pub triggers: HashMap<String, Trigger>,
+    /// The schema cookie the catalog was read at.
+    pub cookie: u32,
+}
+
+/// The last part of an object name, unquoted.
+#[must_use]
+pub fn object_name(name: &ast::ObjectName) -> String {
+    name.0
+        .last()
+        .and_then(|p| p.as_ident())
+        .map_or_else(|| name.to_string(), |i| i.value.clone())
+}
+
+/// The collation named by a `COLLATE` clause.
+pub fn collation_named(name: &str) -> Result<Collation> {
+    Collation::from_name(name).ok_or_else(|| Error::Sql(format!("no such collation sequence: {name}")))
+}
+
+fn decl_type_text(dt: &ast::DataType) -> String {
+    match dt {
+        ast::DataType::Unspecified => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The catalog entry for a `CREATE TABLE` statement (without its root page).
+pub fn table_from_create(ct: &ast::CreateTable, root: PageNo, sql: &str) -> Result<(Table, Vec<Index>)> {
+    let name = object_name(&ct.name);
+    let mut columns = Vec::with_capacity(ct.columns.len());
+    let mut rowid_alias = None;
+    let mut autoincrement = false;
+    let mut checks = Vec::new();
+    let mut unique_sets: Vec<Vec<IndexColumn>> = Vec::new();
+    let mut pk_cols: Vec<usize> = Vec::new();
+    for (i, c) in ct.columns.iter().enumerate() {
+        let decl_type = decl_type_text(&c.data_type);
+        let mut col = Column {
+            name: c.name.value.clone(),
+            affinity: affinity_of_type(&decl_type),
+            decl_type,
+            collation: Collation::Binary,
+            not_null: false,
+            default: None,
+            primary_key: false,
+        };
+        for opt in &c.options {
+            match &opt.option {
+                ColumnOption::NotNull => col.not_null = true,
+                ColumnOption::Default(e) => col.default = Some(e.clone()),
+                ColumnOption::Collation(n) => col.collation = collation_named(&object_name(n))?,
+                ColumnOption::PrimaryKey(_) => {
+                    col.primary_key = true;
+                    pk_cols.push(i);
+                }
+                ColumnOption::Unique(_) => unique_sets.push(vec![IndexColumn { column: Some(i), expr: None, collation: Collation::Binary, desc: false }]),
+                ColumnOption::Check(c) => checks.push(c.expr.as_ref().clone()),
+                ColumnOption::DialectSpecific(tokens) => {
+                    if tokens.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTOINCREMENT")) {
+                        autoincrement = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        columns.push(col);
+    }
+    // Unique sets from column constraints use the column's collation.
+    for set in &mut unique_sets {
+        for ic in set.iter_mut() {
+            if let Some(c) = ic.column {
+                ic.collation = columns[c].collation;
+            }
+        }
+    }
+    let key_columns = |cols: &[ast::IndexColumn], columns: &[Column]| -> Result<Vec<IndexColumn>> {
+        cols.iter()
+            .map(|ic| {
+                let (expr, coll) = match &ic.column.expr {
+                    AstExpr::Collate { expr, collation } => (expr.as_ref(), Some(collation_named(&object_name(collation))?)),
+                    e => (e, None),
+                };
+                let cname = match expr {
+                    AstExpr::Identifier(id) => id.value.clone(),
+                    other => return Err(Error::Sql(format!("expressions prohibited in PRIMARY KEY and UNIQUE constraints: {other}"))),
+                };
+                let c = columns
+                    .iter()
+                    .position(|c| c.name.eq_ignore_ascii_case(&cname))
+                    .ok_or_else(|| Error::Sql(format!("no such column: {cname}")))?;
+                let desc = matches!(ic.column.options.sort, Some(ast::OrderBySort::Desc));
+                Ok(IndexColumn { column: Some(c), expr: None, collation: coll.unwrap_or(columns[c].collation), desc })
+            })
+            .collect()
+    };
+    let mut pk_set: Option<Vec<IndexColumn>> = if pk_cols.is_empty() {
+        None
+    } else {
+        Some(pk_cols.iter().map(|&c| IndexColumn { column: Some(c), expr: None, collation: columns[c].collation, desc: false }).collect())
+    };
+    let mut ordered_sets: Vec<Vec<IndexColumn>> = Vec::new();
+    // SQLite numbers automatic indexes in the order the constraints appear: column
+    // constraints first (PRIMARY KEY before UNIQUE within a column), then table constraints.
+    if let Some(pk) = &pk_set {
+        ordered_sets.push(pk.clone());
+    }
+    ordered_sets.append(&mut unique_sets);
+    for tc in &ct.constraints {
+        match tc {
+            TableConstraint::PrimaryKey(pk) => {
+                if pk_set.is_some() {
+                    return Err(Error::Sql(format!("table \"{name}\" has more than one primary key")));
+                }
+                let set = key_columns(&pk.columns, &columns)?;
+                for ic in &set {
+                    if let Some(c) = ic.column {
+                        columns[c].primary_key = true;
+                    }
+                }
+                pk_set = Some(set.clone());
+                ordered_sets.push(set);
+            }
+            TableConstraint::Unique(u) => ordered_sets.push(key_columns(&u.columns, &columns)?),
+            TableConstraint::Check(c) => checks.push(c.expr.as_ref().clone()),
+            _ => {}
+        }
+    }
+    if let Some(pk) = &pk_set {
+        if pk.len() == 1 {
+            let c = pk[0].column.expect("constraint columns are table columns");
+            if columns[c].decl_type.eq_ignore_ascii_case("INTEGER") && !pk[0].desc {
+                rowid_alias = Some(c);
+            }
+        }
+    }
+    let without_rowid = ct.sqlite_table_options.options.iter().any(|o| matches!(o, ast::SqliteTableOption::WithoutRowid));
+    let mut autos: Vec<Index> = Vec::new();
+    let mut seen: Vec<Vec<Option<usize>>> = Vec::new();
+    for set in ordered_sets {
+        let is_alias_pk = rowid_alias.is_some() && set.len() == 1 && set[0].column == rowid_alias && pk_set.as_ref().is_some_and(|p| p.len() == 1 && p[0].column == rowid_alias);
+        if is_alias_pk {
+            continue;
+        }
+        let key: Vec<Option<usize>> = set.iter().map(|c| c.column).collect();
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let n = autos.len() + 1;
+        autos.push(Index {
+            name: format!("sqlite_autoindex_{name}_{n}"),
+            table: name.to_ascii_lowercase(),
+            root: PageNo(0),
+            columns: set,
+            unique: true,
+            predicate: None,
+            sql: None,
+        });
+    }
+    let table = Table { name, root, columns, rowid_alias, autoincrement, checks, without_rowid, sql: sql.to_string() };
+    Ok((table, autos))
+}
+
+/// The catalog entry for a `CREATE INDEX` statement.
+pub fn index_from_create(ci: &ast::CreateIndex, table: &Table, root: PageNo, sql: &str) -> Result<Index> {
+    let name = ci.name.as_ref().map(object_name).ok_or_else(|| Error::Sql("index without a name".into()))?;
+    let mut columns = Vec::with_capacity(ci.columns.len());
+    for ic in &ci.columns {
+        let (expr, coll) = match &ic.column.expr {
+            AstExpr::Collate { expr, collation } => (expr.as_ref().clone(), Some(collation_named(&object_name(collation))?)),
+            e => (e.clone(), None),
+        };
+        let desc = matches!(ic.column.options.sort, Some(ast::OrderBySort::Desc));
+        let column = match &expr {
+            AstExpr::Identifier(id) => Some(table.column_index(&id.value).ok_or_else(|| Error::Sql(format!("no such column: {}", id.value)))?),
+            _ => None,
+        };
+        let collation = coll.unwrap_or_else(|| column.map_or(Collation::Binary, |c| table.columns[c].collation));
+        columns.push(IndexColumn { column, expr: if column.is_none() { Some(expr) } else { None }, collation, desc });
+    }
+    Ok(Index {
+        name,
+        table: table.name.to_ascii_lowercase(),
+        root,
+        columns,
+        unique: ci.unique,
+        predicate: ci.predicate.clone(),
+        sql: Some(sql.to_string()),
+    })
+}
+
+impl Catalog {
+    /// Builds the catalog from the rows of `sqlite_schema`.
+    pub fn load(entries: &[SchemaEntry], cookie: u32) -> Result<Catalog> {
+        let mut cat = Catalog { cookie, ..Catalog::default() };
+        let mut autos: HashMap<String, u32> = HashMap::new();
+        for e in entries {
+            if e.kind == "index" && e.sql.is_none() {
+                autos.insert(e.name.to_ascii_lowercase(), e.rootpage);
+            }
+        }
+        for e in entries.iter().filter(|e| e.kind == "table") {
+            let Some(sql) = &e.sql else { continue };
+            let Parsed::Sql(stmt) = parse_one(sql)? else {
+                return Err(Error::corrupt_file(format!("malformed schema entry for {}", e.name)));
+            };
+            let Statement::CreateTable(ct) = stmt.as_ref() else {
+                return Err(Error::corrupt_file(format!("malformed schema entry for {}", e.name)));
+            };
+            let (table, table_autos) = table_from_create(ct, PageNo(e.rootpage), sql)?;
+            for mut idx in table_autos {
+                let Some(&root) = autos.get(&idx.name.to_ascii_lowercase()) else {
+                    return Err(Error::corrupt_file(format!("missing automatic index {}", idx.name)));
+                };
+                idx.root = PageNo(root);
+                cat.indexes.insert(idx.name.to_ascii_lowercase(), Arc::new(idx));
+            }
+            cat.tables.insert(e.name.to_ascii_lowercase(), Arc::new(table));
+        }
+        for e in entries {
+            let Some(sql) = &e.sql else { continue };
+            match e.kind.as_str() {
+                "index" => {
+                    let Parsed::Sql(stmt) = parse_one(sql)? else { continue };
+                    let Statement::CreateIndex(ci) = stmt.as_ref() else { continue };
+                    let Some(table) = cat.tables.get(&e.tbl_name.to_ascii_lowercase()) else { continue };
+                    let idx = index_from_create(ci, table, PageNo(e.rootpage), sql)?;
+                    cat.indexes.insert(e.name.to_ascii_lowercase(), Arc::new(idx));
+                }
+                "view" => {
+                    let Parsed::Sql(stmt) = parse_one(sql)? else { continue };
+                    if let Statement::CreateView(cv) = *stmt {
+                        let columns = cv.columns.iter().map(|c| c.name.value.clone()).collect();
+                        cat.views.insert(e.name.to_ascii_lowercase(), Arc::new(View { name: e.name.clone(), columns, query: cv.query, sql: sql.clone() }));
+                    }
+                }
+                "trigger" => {
+                    cat.triggers.insert(e.name.to_ascii_lowercase(), Trigger { name: e.name.clone(), table: e.tbl_name.to_ascii_lowercase(), sql: sql.clone() });
+                }
+                _ => {}
+            }
+        }
+        Ok(cat)
+    }
+
+    /// A table by name.
+    #[must_use]
+    pub fn table(&self, name: &str) -> Option<&Arc<Table>> {
+        self.tables.get(&name.to_ascii_lowercase())
+    }
+
+    /// The indexes of a table.
+    #[must_use]
+    pub fn indexes_of(&self, table: &str) -> Vec<Arc<Index>> {
+        let t = table.to_ascii_lowercase();
+        let mut v: Vec<Arc<Index>> = self.indexes.values().filter(|i| i.table == t).cloned().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+}

@@ -1,0 +1,214 @@
+//! Splitting SQL text into statements and parsing each: `sqlparser` with our dialect for the
+//! standard statements, a small hand parser for what it does not handle (`PRAGMA`, `REINDEX`,
+//! `ANALYZE`, `VACUUM`).
+
+use sqlparser::ast::Statement;
+use sqlparser::parser::Parser;
+
+use super::dialect::EmbedliteDialect;
+use crate::error::{Error, Result};
+
+/// One parsed statement.
+#[derive(Debug, Clone)]
+pub enum Parsed {
+    /// A statement `sqlparser` understands.
+    Sql(Box<Statement>),
+    /// `PRAGMA name`, `PRAGMA name = value`, `PRAGMA name(value)`.
+    Pragma {
+        /// Pragma name, lower case (a `schema.` prefix is dropped).
+        name: String,
+        /// The argument as written (quotes removed).
+        arg: Option<String>,
+    },
+    /// `REINDEX [name]`.
+    Reindex(Option<String>),
+    /// `ANALYZE [name]`: accepted, statistics are not kept.
+    Analyze,
+    /// `VACUUM`.
+    Vacuum,
+}
+
+/// Splits `sql` into statement texts at top-level semicolons (quotes, comments and trigger
+/// bodies respected). Empty statements are dropped.
+#[must_use]
+pub fn split_statements(sql: &str) -> Vec<&str> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    let mut words: Vec<String> = Vec::new();
+    let mut in_trigger = false;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\'' | b'"' | b'`' | b'[' => {
+                let close = if c == b'[' { b']' } else { c };
+                i += 1;
+                while i < b.len() {
+                    if b[i] == close {
+                        if close != b']' && i + 1 < b.len() && b[i + 1] == close {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                words.push(String::new());
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b';' => {
+                let ends = !in_trigger || words.last().is_some_and(|w| w == "END");
+                if ends {
+                    let text = sql[start..i].trim();
+                    if !text.is_empty() {
+                        out.push(text);
+                    }
+                    start = i + 1;
+                    words.clear();
+                    in_trigger = false;
+                } else {
+                    words.push(";".into());
+                }
+                i += 1;
+            }
+            _ if c.is_ascii_alphabetic() || c == b'_' => {
+                let s = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$') {
+                    i += 1;
+                }
+                let w = sql[s..i].to_ascii_uppercase();
+                if w == "TRIGGER" && words.first().is_some_and(|f| f == "CREATE") {
+                    in_trigger = true;
+                }
+                words.push(w);
+            }
+            _ => {
+                if !c.is_ascii_whitespace() {
+                    words.push(String::new());
+                }
+                i += 1;
+            }
+        }
+    }
+    let text = sql.get(start..).map_or("", str::trim);
+    if !text.is_empty() {
+        out.push(text);
+    }
+    out
+}
+
+fn syntax_error(sql: &str, e: &sqlparser::parser::ParserError) -> Error {
+    let msg = e.to_string();
+    let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg);
+    Error::Sql(format!("syntax error in {:?}: {msg}", truncate(sql)))
+}
+
+fn truncate(sql: &str) -> String {
+    if sql.chars().count() > 80 {
+        let head: String = sql.chars().take(77).collect();
+        format!("{head}...")
+    } else {
+        sql.to_string()
+    }
+}
+
+fn first_words(sql: &str, n: usize) -> Vec<String> {
+    sql.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+fn unquote(s: &str) -> String {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() >= 2 {
+        let (f, l) = (b[0], b[b.len() - 1]);
+        if (f == b'\'' && l == b'\'') || (f == b'"' && l == b'"') || (f == b'`' && l == b'`') || (f == b'[' && l == b']') {
+            return s[1..s.len() - 1].to_string();
+        }
+    }
+    s.to_string()
+}
+
+/// Parses one statement's text.
+pub fn parse_one(sql: &str) -> Result<Parsed> {
+    let words = first_words(sql, 2);
+    match words.first().map(String::as_str) {
+        Some("PRAGMA") => return parse_pragma(sql),
+        Some("REINDEX") => {
+            let rest = sql.trim()[7..].trim();
+            return Ok(Parsed::Reindex((!rest.is_empty()).then(|| unquote(rest))));
+        }
+        Some("ANALYZE") => return Ok(Parsed::Analyze),
+        Some("VACUUM") => return Ok(Parsed::Vacuum),
+        Some("ATTACH" | "DETACH") => {
+            return Err(Error::Unsupported("ATTACH and DETACH are not supported yet".into()));
+        }
+        _ => {}
+    }
+    let dialect = EmbedliteDialect::default();
+    let mut parser = Parser::new(&dialect).try_with_sql(sql).map_err(|e| syntax_error(sql, &e))?;
+    let stmt = parser.parse_statement().map_err(|e| syntax_error(sql, &e))?;
+    // Anything after the statement (other than a semicolon) is an error.
+    let rest = parser.peek_token();
+    if rest.token != sqlparser::tokenizer::Token::EOF {
+        return Err(Error::Sql(format!("syntax error near \"{}\" in {:?}", rest.token, truncate(sql))));
+    }
+    Ok(Parsed::Sql(Box::new(stmt)))
+}
+
+fn parse_pragma(sql: &str) -> Result<Parsed> {
+    let body = sql.trim()[6..].trim().trim_end_matches(';').trim();
+    let (name_part, arg) = if let Some(eq) = body.find('=') {
+        (&body[..eq], Some(unquote(&body[eq + 1..])))
+    } else if let Some(open) = body.find('(') {
+        let close = body.rfind(')').ok_or_else(|| Error::Sql(format!("syntax error in {:?}", truncate(sql))))?;
+        (&body[..open], Some(unquote(&body[open + 1..close])))
+    } else {
+        (body, None)
+    };
+    let name = name_part.trim();
+    let name = name.rsplit('.').next().unwrap_or(name);
+    let name = unquote(name).to_ascii_lowercase();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(Error::Sql(format!("syntax error in {:?}", truncate(sql))));
+    }
+    Ok(Parsed::Pragma { name, arg })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_top_level_semicolons() {
+        let s = split_statements("SELECT ';'; -- a; comment\n SELECT \"x;y\" /* ; */ ; ;CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; SELECT 2; END; SELECT 3");
+        assert_eq!(s.len(), 4, "{s:?}");
+        assert!(s[2].starts_with("CREATE TRIGGER") && s[2].ends_with("END"));
+        assert_eq!(s[3], "SELECT 3");
+    }
+
+    #[test]
+    fn parses_what_sqlparser_rejects() {
+        assert!(matches!(parse_one("PRAGMA table_info(t1)").expect("pragma"), Parsed::Pragma { ref name, arg: Some(ref a) } if name == "table_info" && a == "t1"));
+        assert!(matches!(parse_one("PRAGMA main.user_version = 7").expect("pragma"), Parsed::Pragma { ref name, arg: Some(ref a) } if name == "user_version" && a == "7"));
+        assert!(matches!(parse_one("REINDEX t1").expect("reindex"), Parsed::Reindex(Some(ref n)) if n == "t1"));
+        assert!(parse_one("SELECT a NOT GLOB 'x' FROM t").is_ok());
+        assert!(parse_one("SELECT FROM WHERE").is_err());
+    }
+}

@@ -1,0 +1,258 @@
+//! Bound statements: what the binder produces and the executor runs. Names are resolved,
+//! column references are `(slot, column)` pairs into the runtime environment, affinities and
+//! collations of comparisons are decided.
+
+use std::sync::Arc;
+
+use super::catalog::{Index, Table};
+use super::coerce::{Affinity, ArithOp};
+use crate::functions::ScalarFn;
+use crate::storage::record::Collation;
+use crate::storage::Value;
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `=`
+    Eq,
+    /// `<>`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// Bitwise operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BitOp {
+    /// `&`
+    And,
+    /// `|`
+    Or,
+    /// `<<`
+    Shl,
+    /// `>>`
+    Shr,
+}
+
+/// A bound expression.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    /// A constant.
+    Lit(Value),
+    /// Parameter number (0-based).
+    Param(usize),
+    /// Column `col` of the row in `slot` (the rowid is the column after the last).
+    Col(usize, usize),
+    /// `-x`
+    Neg(Box<Expr>),
+    /// `NOT x`
+    Not(Box<Expr>),
+    /// `~x`
+    BitNot(Box<Expr>),
+    /// `+ - * / %`
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `||`
+    Concat(Box<Expr>, Box<Expr>),
+    /// `& | << >>`
+    Bit(BitOp, Box<Expr>, Box<Expr>),
+    /// Comparison, with the collation and the affinity applied to both sides.
+    Cmp { op: CmpOp, l: Box<Expr>, r: Box<Expr>, coll: Collation, aff: Option<Affinity> },
+    /// `l IS r` (or `IS NOT` when negated).
+    Is { l: Box<Expr>, r: Box<Expr>, negated: bool, coll: Collation, aff: Option<Affinity> },
+    /// `AND`
+    And(Box<Expr>, Box<Expr>),
+    /// `OR`
+    Or(Box<Expr>, Box<Expr>),
+    /// `x IS NULL` / `x IS NOT NULL`.
+    IsNull(Box<Expr>, bool),
+    /// `LIKE`, `GLOB`.
+    Like { e: Box<Expr>, pat: Box<Expr>, esc: Option<Box<Expr>>, negated: bool, glob: bool },
+    /// `BETWEEN`.
+    Between { e: Box<Expr>, lo: Box<Expr>, hi: Box<Expr>, negated: bool, coll: Collation, aff: Option<Affinity> },
+    /// `IN (list)`.
+    InList { e: Box<Expr>, list: Vec<Expr>, negated: bool, coll: Collation, aff: Option<Affinity> },
+    /// `IN (subquery)`; the subquery's number.
+    InSub { e: Box<Expr>, sub: usize, negated: bool, coll: Collation, aff: Option<Affinity> },
+    /// `EXISTS (subquery)`.
+    Exists { sub: usize, negated: bool },
+    /// `(subquery)` as a value.
+    Scalar(usize),
+    /// `CASE`.
+    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, else_: Option<Box<Expr>>, coll: Collation },
+    /// `CAST(x AS type)`.
+    Cast(Box<Expr>, String),
+    /// A scalar function call.
+    Func(&'static str, ScalarFn, Vec<Expr>),
+    /// `coalesce`/`ifnull`, evaluated lazily.
+    Coalesce(Vec<Expr>),
+    /// `iif(c, a, b)`, evaluated lazily.
+    Iif(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+/// How rows of a table source are found.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// Every row.
+    Scan,
+    /// The row with this rowid.
+    RowidEq(Expr),
+    /// Rows with rowid in a range (bounds with inclusiveness).
+    RowidRange { lo: Option<(Expr, bool)>, hi: Option<(Expr, bool)> },
+    /// Rows whose index key starts with these values (each with the affinity to apply).
+    IndexEq { index: Arc<Index>, keys: Vec<(Expr, Affinity)> },
+}
+
+/// Where a source's rows come from.
+#[derive(Debug, Clone)]
+pub enum SourceKind {
+    /// A table's b-tree.
+    Table(Arc<Table>),
+    /// A subquery, view or CTE, computed into rows.
+    Select(Box<Select>),
+    /// The current row of a recursive CTE (already in the source's slot).
+    Queue,
+    /// `json_each`/`json_tree`(json[, path]).
+    JsonEach { args: Vec<Expr>, recursive: bool },
+}
+
+/// One source of a query's `FROM`.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Runtime slot of its row.
+    pub slot: usize,
+    /// Where its rows come from.
+    pub kind: SourceKind,
+    /// Number of columns (the rowid follows).
+    pub ncols: usize,
+    /// Outer-joined (`LEFT JOIN`): a row of NULLs when nothing matches.
+    pub left_join: bool,
+    /// `ON` conditions of a left join, which decide whether a row matches.
+    pub on: Vec<Expr>,
+    /// How rows are found.
+    pub access: Access,
+    /// Whether the source depends on outer or earlier rows (re-computed per use).
+    pub correlated: bool,
+}
+
+/// An aggregate call.
+#[derive(Debug, Clone)]
+pub struct AggCall {
+    /// Function name (lower case).
+    pub name: String,
+    /// Arguments.
+    pub args: Vec<Expr>,
+    /// `DISTINCT`.
+    pub distinct: bool,
+    /// `FILTER (WHERE ...)`.
+    pub filter: Option<Expr>,
+}
+
+/// One `SELECT ... FROM ... WHERE ... GROUP BY ...`.
+#[derive(Debug, Clone)]
+pub struct Core {
+    /// Sources in loop order.
+    pub sources: Vec<Source>,
+    /// Conditions checked once before the loops (constants and outer references).
+    pub pre_filters: Vec<Expr>,
+    /// Conditions checked after the row of level `i` is set.
+    pub filters: Vec<Vec<Expr>>,
+    /// `GROUP BY` terms.
+    pub group_by: Vec<Expr>,
+    /// Collations of the `GROUP BY` terms.
+    pub group_colls: Vec<Collation>,
+    /// Aggregate calls; their results are the row in `agg_slot`.
+    pub aggs: Vec<AggCall>,
+    /// Slot of the aggregate results.
+    pub agg_slot: usize,
+    /// An aggregate query (aggregates or `GROUP BY`).
+    pub aggregate: bool,
+    /// `HAVING`.
+    pub having: Option<Expr>,
+    /// Output expressions: the result columns, then hidden sort keys.
+    pub output: Vec<Expr>,
+    /// Number of result columns at the start of `output`.
+    pub ncols: usize,
+    /// `DISTINCT`.
+    pub distinct: bool,
+    /// Slots this core's sources use (to save and restore group representatives).
+    pub slots: Vec<usize>,
+    /// Slot of the current group's key values.
+    pub group_slot: usize,
+}
+
+/// Compound operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompoundOp {
+    /// `UNION`
+    Union,
+    /// `UNION ALL`
+    UnionAll,
+    /// `INTERSECT`
+    Intersect,
+    /// `EXCEPT`
+    Except,
+}
+
+/// The body of a query.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// One select core.
+    Core(Box<Core>),
+    /// `VALUES (...), (...)`.
+    Values(Vec<Vec<Expr>>),
+    /// A compound select.
+    Compound(CompoundOp, Box<Body>, Box<Body>),
+    /// A recursive CTE: the initial part, then the recursive part reading the queue slot.
+    Recursive { init: Box<Body>, step: Box<Body>, slot: usize, union_all: bool },
+}
+
+/// One `ORDER BY` term: a position in the produced row.
+#[derive(Debug, Clone)]
+pub struct OrderTerm {
+    /// Index into the produced row.
+    pub key: usize,
+    /// Descending.
+    pub desc: bool,
+    /// NULLs first (SQLite's default: first when ascending).
+    pub nulls_first: bool,
+    /// Collation.
+    pub coll: Collation,
+}
+
+/// A complete query.
+#[derive(Debug, Clone)]
+pub struct Select {
+    /// The body.
+    pub body: Body,
+    /// Sort terms.
+    pub order: Vec<OrderTerm>,
+    /// `LIMIT`.
+    pub limit: Option<Expr>,
+    /// `OFFSET`.
+    pub offset: Option<Expr>,
+    /// Visible columns (the produced rows may carry hidden sort keys after them).
+    pub ncols: usize,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Affinity of each result column (for comparisons with `IN (subquery)`).
+    pub affinities: Vec<Option<Affinity>>,
+    /// Collation of each result column.
+    pub collations: Vec<Option<Collation>>,
+}
+
+/// A subquery used by an expression.
+#[derive(Debug, Clone)]
+pub struct SubPlan {
+    /// The query.
+    pub select: Select,
+    /// Whether it reads rows of enclosing queries (then it is recomputed for each use).
+    pub correlated: bool,
+    /// The slots of enclosing queries it reads.
+    pub outer_slots: std::collections::HashSet<usize>,
+}

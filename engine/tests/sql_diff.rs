@@ -1,0 +1,236 @@
+//! Differential tests of the SQL engine against real SQLite (rusqlite, bundled): the same
+//! statements run on both and every query must give the same rows (order-insensitive where the
+//! query has no ORDER BY), and files written through SQL pass SQLite's integrity check.
+
+use embedlite::{Connection, Value};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn to_ours(v: rusqlite::types::Value) -> Value {
+    match v {
+        rusqlite::types::Value::Null => Value::Null,
+        rusqlite::types::Value::Integer(i) => Value::Integer(i),
+        rusqlite::types::Value::Real(r) => Value::Real(r),
+        rusqlite::types::Value::Text(s) => Value::Text(s),
+        rusqlite::types::Value::Blob(b) => Value::Blob(b),
+    }
+}
+
+fn sqlite_rows(c: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
+    let mut st = c.prepare(sql).map_err(|e| e.to_string())?;
+    let n = st.column_count();
+    let mut rows = st.query([]).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(|e| e.to_string())? {
+        out.push((0..n).map(|i| to_ours(r.get::<_, rusqlite::types::Value>(i).expect("value"))).collect());
+    }
+    Ok(out)
+}
+
+fn same(a: &[Vec<Value>], b: &[Vec<Value>], ordered: bool) -> bool {
+    let norm = |rows: &[Vec<Value>]| -> Vec<String> {
+        let mut v: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
+        if !ordered {
+            v.sort();
+        }
+        v
+    };
+    norm(a) == norm(b)
+}
+
+/// Runs `setup` on both engines, then each query; returns the mismatches.
+fn compare(setup: &[&str], queries: &[String]) -> Vec<String> {
+    let mut ours = Connection::open(":memory:").expect("open");
+    let theirs = rusqlite::Connection::open_in_memory().expect("open");
+    for s in setup {
+        theirs.execute_batch(s).expect("sqlite setup");
+        ours.execute_batch(s).unwrap_or_else(|e| panic!("embedlite setup {s:?}: {e}"));
+    }
+    let mut bad = Vec::new();
+    for q in queries {
+        let want = sqlite_rows(&theirs, q);
+        let got = ours.query(q, &[]).map(|r| r.rows).map_err(|e| e.to_string());
+        let ordered = q.to_ascii_uppercase().contains("ORDER BY");
+        match (&want, &got) {
+            (Ok(w), Ok(g)) if same(w, g, ordered) => {}
+            (Err(_), Err(_)) => {}
+            _ => bad.push(format!("{q}\n  sqlite:    {want:?}\n  embedlite: {got:?}")),
+        }
+    }
+    bad
+}
+
+const SETUP: &[&str] = &[
+    "CREATE TABLE t1(a INTEGER PRIMARY KEY, b TEXT, c REAL, d, e INT NOT NULL DEFAULT 0)",
+    "CREATE TABLE t2(x INT, y TEXT COLLATE NOCASE, z BLOB)",
+    "CREATE INDEX t2x ON t2(x)",
+    "CREATE UNIQUE INDEX t1b ON t1(b)",
+    "INSERT INTO t1 VALUES (1, 'one', 1.5, NULL, 10), (2, 'two', 2.5, 'x', 20), (3, 'Three', NULL, 3, 30), (4, NULL, -4.25, 4.0, 40), (5, 'five', 5, X'0102', 50)",
+    "INSERT INTO t1(b, c, d) VALUES ('six', 6e0, '6'), ('seven', 7.25, ' 7 ')",
+    "INSERT INTO t2 VALUES (1, 'a', NULL), (1, 'B', X'00'), (2, 'c', X'ff'), (NULL, 'A', NULL), (3, NULL, 'text'), (5, 'e', NULL), (9, 'Z', NULL)",
+];
+
+#[test]
+fn handwritten_queries_match_sqlite() {
+    let queries: Vec<String> = [
+        "SELECT * FROM t1",
+        "SELECT a, b FROM t1 WHERE a > 2 ORDER BY a DESC",
+        "SELECT a + c, a * 2, a / 2, a % 3, -a, c / 0, 7 / 2, 7.0 / 2, 9223372036854775807 + 1 FROM t1",
+        "SELECT b || '-' || a, length(b), upper(b), typeof(d), typeof(c), coalesce(d, c, 'none') FROM t1",
+        "SELECT count(*), count(d), sum(a), avg(c), min(b), max(b), total(c), group_concat(b) FROM t1",
+        "SELECT e, count(*) FROM t1 GROUP BY e HAVING count(*) > 0 ORDER BY e",
+        "SELECT x, count(*), sum(x) FROM t2 GROUP BY x ORDER BY x",
+        "SELECT y, count(*) FROM t2 GROUP BY y ORDER BY 1",
+        "SELECT * FROM t2 WHERE y = 'a'",
+        "SELECT * FROM t2 WHERE x = '1'",
+        "SELECT * FROM t1 WHERE d = 3",
+        "SELECT * FROM t1 WHERE d = '3'",
+        "SELECT * FROM t1 WHERE d > 2 ORDER BY a",
+        "SELECT a FROM t1 WHERE b LIKE 't%' ORDER BY a",
+        "SELECT a FROM t1 WHERE b GLOB 't*' ORDER BY a",
+        "SELECT a FROM t1 WHERE b NOT GLOB 't*' ORDER BY a",
+        "SELECT a FROM t1 WHERE a BETWEEN 2 AND 4",
+        "SELECT a FROM t1 WHERE a IN (1, 3, 5, NULL)",
+        "SELECT a FROM t1 WHERE a NOT IN (1, 3, NULL)",
+        "SELECT a FROM t1 WHERE a IN (SELECT x FROM t2)",
+        "SELECT a FROM t1 WHERE a NOT IN (SELECT x FROM t2 WHERE x IS NOT NULL)",
+        "SELECT a, (SELECT count(*) FROM t2 WHERE t2.x = t1.a) FROM t1 ORDER BY a",
+        "SELECT a FROM t1 WHERE EXISTS (SELECT 1 FROM t2 WHERE x = a)",
+        "SELECT t1.a, t2.y FROM t1, t2 WHERE t1.a = t2.x ORDER BY 1, 2",
+        "SELECT t1.a, t2.y FROM t1 JOIN t2 ON t1.a = t2.x ORDER BY 1, 2",
+        "SELECT t1.a, t2.y FROM t1 LEFT JOIN t2 ON t1.a = t2.x ORDER BY 1, 2",
+        "SELECT t1.a, t2.y FROM t1 LEFT JOIN t2 ON t1.a = t2.x WHERE t2.y IS NULL ORDER BY 1",
+        "SELECT DISTINCT x FROM t2 ORDER BY x",
+        "SELECT a FROM t1 UNION SELECT x FROM t2",
+        "SELECT a FROM t1 UNION ALL SELECT x FROM t2",
+        "SELECT a FROM t1 INTERSECT SELECT x FROM t2",
+        "SELECT a FROM t1 EXCEPT SELECT x FROM t2",
+        "SELECT a FROM t1 ORDER BY a LIMIT 2 OFFSET 1",
+        "SELECT a FROM t1 ORDER BY a LIMIT 3",
+        "SELECT CASE WHEN a < 3 THEN 'small' WHEN a < 5 THEN 'mid' ELSE 'big' END FROM t1",
+        "SELECT CASE a WHEN 1 THEN 'one' WHEN 2 THEN 'two' END FROM t1",
+        "SELECT CAST(c AS INTEGER), CAST(b AS REAL), CAST('12abc' AS INTEGER), CAST(a AS TEXT) FROM t1",
+        "SELECT NULL = NULL, NULL IS NULL, 1 IS 1, 1 IS NOT 2, NULL AND 0, NULL OR 1, NOT NULL",
+        "SELECT 1 < 'a', 'a' < X'00', 2 = 2.0, '2' = 2",
+        "SELECT a FROM t1 WHERE rowid = 3",
+        "SELECT rowid, * FROM t2 ORDER BY rowid",
+        "SELECT max(a) FROM t1 WHERE a < 0",
+        "SELECT count(*) FROM t1 WHERE 0",
+        "WITH c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 10) SELECT sum(n) FROM c",
+        "WITH big AS (SELECT a FROM t1 WHERE a > 3) SELECT * FROM big ORDER BY a",
+        "SELECT * FROM (SELECT a, b FROM t1 WHERE a < 4) AS s ORDER BY a DESC",
+        "SELECT y FROM t2 ORDER BY y COLLATE BINARY",
+        "SELECT y FROM t2 ORDER BY y",
+        "SELECT a, b FROM t1 ORDER BY b NULLS LAST, a",
+        "SELECT abs(-5), abs(c), round(2.5), round(-2.5), round(1.2345, 2), substr('hello', 2, 3), replace('aaa', 'a', 'bb'), instr('hello', 'l')",
+        "SELECT hex(b), quote(b), quote(c), nullif(a, 3), ifnull(d, 'n'), iif(a > 2, 'y', 'n') FROM t1",
+        "SELECT count(DISTINCT x), sum(DISTINCT x) FROM t2",
+        "SELECT x, y FROM t2 WHERE x IS NULL OR y IS NULL",
+        "SELECT 10 & 6, 10 | 6, 1 << 4, -16 >> 2, ~5",
+        "SELECT * FROM t1 WHERE b IN ('one', 'two') AND c > 2",
+        "SELECT sqlite_version() IS NOT NULL",
+        "SELECT a, b FROM t1 WHERE b > 'o' ORDER BY b",
+        "SELECT (SELECT max(x) FROM t2), (SELECT y FROM t2 WHERE x = 99)",
+        "VALUES (1, 'a'), (2, 'b')",
+        "SELECT * FROM t1 NATURAL JOIN t2",
+        "SELECT typeof(1), typeof(1.0), typeof('a'), typeof(x'00'), typeof(null)",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect();
+    let bad = compare(SETUP, &queries);
+    assert!(bad.is_empty(), "{} of {} queries differ:\n{}", bad.len(), queries.len(), bad.join("\n"));
+}
+
+#[test]
+fn dml_matches_sqlite() {
+    let steps: &[&str] = &[
+        "UPDATE t1 SET c = c * 2 WHERE a < 3",
+        "DELETE FROM t2 WHERE x = 1",
+        "INSERT OR REPLACE INTO t1(a, b) VALUES (2, 'deux')",
+        "INSERT OR IGNORE INTO t1(a, b) VALUES (2, 'zwei')",
+        "UPDATE t1 SET a = a + 100 WHERE a = 5",
+        "INSERT INTO t2 SELECT a, b, NULL FROM t1 WHERE a > 3",
+        "DELETE FROM t1 WHERE b IS NULL",
+        "INSERT INTO t1(a, b) VALUES (50, 'fifty') ON CONFLICT(a) DO UPDATE SET b = excluded.b",
+        "INSERT INTO t1(a, b) VALUES (50, 'FIFTY') ON CONFLICT(a) DO UPDATE SET b = excluded.b",
+        "INSERT INTO t1(a, b) VALUES (51, 'fifty') ON CONFLICT DO NOTHING",
+    ];
+    let mut ours = Connection::open(":memory:").expect("open");
+    let theirs = rusqlite::Connection::open_in_memory().expect("open");
+    for s in SETUP {
+        theirs.execute_batch(s).expect("sqlite");
+        ours.execute_batch(s).expect("embedlite");
+    }
+    for s in steps {
+        let a = theirs.execute_batch(s).map_err(|e| e.to_string());
+        let b = ours.execute_batch(s).map_err(|e| e.to_string());
+        assert_eq!(a.is_ok(), b.is_ok(), "{s}: sqlite {a:?} embedlite {b:?}");
+        for q in ["SELECT rowid, * FROM t1 ORDER BY rowid", "SELECT rowid, * FROM t2 ORDER BY rowid"] {
+            let want = sqlite_rows(&theirs, q).expect("sqlite");
+            let got = ours.query(q, &[]).expect("embedlite").rows;
+            assert!(same(&want, &got, true), "after {s}: {q}\n sqlite {want:?}\n embedlite {got:?}");
+        }
+    }
+    // Constraint errors name the constraint and undo only the failing statement.
+    ours.execute_batch("BEGIN").expect("begin");
+    ours.execute_batch("INSERT INTO t1(a, b) VALUES (1000, 'new')").expect("insert");
+    let e = ours.execute_batch("INSERT INTO t1(a, b) VALUES (1001, 'x'), (1002, 'new')").expect_err("unique");
+    assert!(e.to_string().contains("UNIQUE constraint failed: t1.b"), "{e}");
+    let e = ours.execute_batch("INSERT INTO t1(a, e) VALUES (1003, NULL)").expect_err("not null");
+    assert!(e.to_string().contains("NOT NULL constraint failed: t1.e"), "{e}");
+    ours.execute_batch("COMMIT").expect("commit");
+    let n = ours.query("SELECT count(*) FROM t1 WHERE a >= 1000", &[]).expect("count").rows;
+    assert_eq!(n, vec![vec![Value::Integer(1)]]);
+}
+
+#[test]
+fn files_written_through_sql_pass_sqlite_integrity_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sql.db");
+    let p = path.to_str().expect("utf-8");
+    {
+        let mut c = Connection::open(p).expect("open");
+        c.execute_batch("CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE, c); CREATE INDEX tc ON t(c, b);").expect("ddl");
+        c.execute_batch("BEGIN").expect("begin");
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for i in 0..3000 {
+            let c_val = rng.gen_range(0..100);
+            c.execute("INSERT INTO t(b, c) VALUES (?1, ?2)", &[Value::Text(format!("row-{i}-{}", "x".repeat(i % 50))), Value::Integer(c_val)]).expect("insert");
+        }
+        c.execute_batch("COMMIT; DELETE FROM t WHERE c < 30; UPDATE t SET c = c + 1000 WHERE c > 90;").expect("dml");
+        let r = c.query("PRAGMA integrity_check", &[]).expect("check");
+        assert_eq!(r.rows, vec![vec![Value::Text("ok".into())]]);
+    }
+    let s = rusqlite::Connection::open(&path).expect("sqlite open");
+    let ok: String = s.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("check");
+    assert_eq!(ok, "ok");
+    let n: i64 = s.query_row("SELECT count(*) FROM t WHERE c > 1000", [], |r| r.get(0)).expect("count");
+    let mut c = Connection::open(p).expect("reopen");
+    let ours = c.query("SELECT count(*) FROM t WHERE c > 1000", &[]).expect("count").rows;
+    assert_eq!(ours, vec![vec![Value::Integer(n)]]);
+}
+
+/// Random expressions over random rows: embedlite and SQLite must agree on every value.
+#[test]
+fn generated_expressions_match_sqlite() {
+    let mut rng = ChaCha8Rng::seed_from_u64(0xE4B);
+    let atoms = ["a", "b", "c", "d", "1", "0", "-3", "2.5", "'7'", "'x'", "NULL", "'3.0'", "9223372036854775807", "-9223372036854775808"];
+    let ops = ["+", "-", "*", "/", "%", "=", "<>", "<", ">=", "AND", "OR", "||", "IS", "IS NOT"];
+    let mut queries = Vec::new();
+    for _ in 0..400 {
+        let mut e = atoms[rng.gen_range(0..atoms.len())].to_string();
+        for _ in 0..rng.gen_range(1..4) {
+            let op = ops[rng.gen_range(0..ops.len())];
+            let rhs = atoms[rng.gen_range(0..atoms.len())];
+            e = format!("({e} {op} {rhs})");
+        }
+        queries.push(format!("SELECT {e} FROM g ORDER BY rowid"));
+    }
+    let setup = [
+        "CREATE TABLE g(a INTEGER, b TEXT, c REAL, d)",
+        "INSERT INTO g VALUES (1, '1', 1.0, 1), (NULL, NULL, NULL, NULL), (-7, 'abc', 2.75, 'abc'), (42, ' 42', -0.5, x'2a'), (0, '', 0.0, 0.0)",
+    ];
+    let bad = compare(&setup, &queries);
+    assert!(bad.is_empty(), "{} of {} differ:\n{}", bad.len(), queries.len(), bad.iter().take(20).cloned().collect::<Vec<_>>().join("\n"));
+}
