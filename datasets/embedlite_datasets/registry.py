@@ -275,12 +275,14 @@ def build(name: str, cache_dir: Path | None = None, *, force: bool = False, stri
         raise KeyError(f"unknown dataset {name!r}; known: {', '.join(SPECS)}")
     spec = SPECS[name]
     cache = cache_dir or default_cache_dir()
-    if force:
+    previous = ck.load_json(cache / name / "manifest.json")  # a rebuild is checked against it
+    if force:  # redo every step; finished embedding parts stay valid while their texts and model match
         d = cache / name
-        for f in ("state.json", "manifest.json"):
-            (d / f).unlink(missing_ok=True)
+        old = ck.load_json(d / "state.json") or {}
+        (d / "manifest.json").unlink(missing_ok=True)
+        if d.exists():
+            ck.write_json(d / "state.json", {"parts": old["parts"]} if "parts" in old else {})
     b = Build(spec, cache, progress)
-    previous = ck.load_json(b.dir / "manifest.json")
     t_all, c_all = time.perf_counter(), time.process_time()
     log(f"{name}: {spec.description}")
     spec.make(b)

@@ -37,9 +37,14 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Value>>,
 }
 
-/// A compiled statement, reusable with different parameters.
+/// A compiled statement, reusable with different parameters. Cloning is cheap.
 #[derive(Debug, Clone)]
 pub struct Statement {
+    inner: Arc<StatementInner>,
+}
+
+#[derive(Debug)]
+struct StatementInner {
     sql: String,
     parsed: Parsed,
     bound: Bound,
@@ -50,31 +55,31 @@ impl Statement {
     /// The statement's text.
     #[must_use]
     pub fn sql(&self) -> &str {
-        &self.sql
+        &self.inner.sql
     }
 
     /// Result column names.
     #[must_use]
     pub fn columns(&self) -> &[String] {
-        &self.bound.columns
+        &self.inner.bound.columns
     }
 
     /// Number of parameters.
     #[must_use]
     pub fn parameter_count(&self) -> usize {
-        self.bound.params.len()
+        self.inner.bound.params.len()
     }
 
     /// Name of parameter `i` (0-based), with its prefix (`:a`, `@a`, `$a`); `None` for `?`.
     #[must_use]
     pub fn parameter_name(&self, i: usize) -> Option<&str> {
-        self.bound.params.get(i).and_then(|p| p.as_deref())
+        self.inner.bound.params.get(i).and_then(|p| p.as_deref())
     }
 
     /// Whether running it may change the database.
     #[must_use]
     pub fn is_write(&self) -> bool {
-        statement_writes(&self.parsed, &self.bound)
+        statement_writes(&self.inner.parsed, &self.inner.bound)
     }
 }
 
@@ -85,9 +90,18 @@ fn statement_writes(parsed: &Parsed, bound: &Bound) -> bool {
     match parsed {
         Parsed::Sql(s) => matches!(
             s.as_ref(),
-            Ast::CreateTable(_) | Ast::CreateIndex(_) | Ast::CreateView(_) | Ast::CreateTrigger(_) | Ast::Drop { .. } | Ast::DropTrigger(_) | Ast::AlterTable(_)
+            Ast::CreateTable(_)
+                | Ast::CreateIndex(_)
+                | Ast::CreateView(_)
+                | Ast::CreateTrigger(_)
+                | Ast::Drop { .. }
+                | Ast::DropTrigger(_)
+                | Ast::AlterTable(_)
         ),
-        Parsed::Pragma { name, arg } => arg.is_some() && matches!(name.as_str(), "user_version" | "application_id" | "schema_version"),
+        Parsed::Pragma { name, arg } => {
+            arg.is_some()
+                && matches!(name.as_str(), "user_version" | "application_id" | "schema_version")
+        }
         Parsed::Reindex(_) => true,
         Parsed::Analyze | Parsed::Vacuum => false,
     }
@@ -100,6 +114,9 @@ pub struct Connection {
     catalog: Arc<Catalog>,
     catalog_valid: bool,
     explicit: bool,
+    /// The transaction was opened by `SAVEPOINT` (not `BEGIN`): releasing its outermost
+    /// savepoint commits it.
+    savepoint_txn: bool,
     savepoints: Vec<(String, usize)>,
     fnctx: FnContext,
     cache: HashMap<String, Statement>,
@@ -132,6 +149,7 @@ impl Connection {
             catalog: Arc::new(Catalog::default()),
             catalog_valid: false,
             explicit: false,
+            savepoint_txn: false,
             savepoints: Vec::new(),
             fnctx: FnContext::default(),
             cache: HashMap::new(),
@@ -181,7 +199,8 @@ impl Connection {
     /// Reloads the catalog if the schema cookie changed (the caller holds a transaction).
     fn refresh_catalog(&mut self) -> Result<()> {
         let pager = self.inner.pager();
-        let cookie = if pager.db_size() == 0 { 0 } else { pager.header_u32(offset::SCHEMA_COOKIE)? };
+        let cookie =
+            if pager.db_size() == 0 { 0 } else { pager.header_u32(offset::SCHEMA_COOKIE)? };
         if !self.catalog_valid || cookie != self.catalog.cookie {
             let entries: Vec<_> = schema::read_schema(pager)?.into_iter().map(|(_, e)| e).collect();
             self.catalog = Arc::new(Catalog::load(&entries, cookie)?);
@@ -224,7 +243,7 @@ impl Connection {
     /// or function, wrong number of arguments.
     pub fn prepare(&mut self, sql: &str) -> Result<Statement> {
         if let Some(s) = self.cache.get(sql) {
-            if self.catalog_valid && s.cookie == self.catalog.cookie {
+            if self.catalog_valid && s.inner.cookie == self.catalog.cookie {
                 return Ok(s.clone());
             }
         }
@@ -232,7 +251,11 @@ impl Connection {
         let text = match parts.as_slice() {
             [one] => *one,
             [] => return Err(Error::Misuse("no SQL statement to prepare".into())),
-            _ => return Err(Error::Misuse("prepare takes one statement; use execute_batch for several".into())),
+            _ => {
+                return Err(Error::Misuse(
+                    "prepare takes one statement; use execute_batch for several".into(),
+                ))
+            }
         };
         let parsed = parse_one(text)?;
         let was_idle = self.inner.pager().state() == PagerState::Idle;
@@ -242,7 +265,14 @@ impl Connection {
             let _ = self.inner.pager().end_read();
         }
         let bound = r?;
-        let stmt = Statement { sql: text.to_string(), parsed, bound, cookie: self.catalog.cookie };
+        let stmt = Statement {
+            inner: Arc::new(StatementInner {
+                sql: text.to_string(),
+                parsed,
+                bound,
+                cookie: self.catalog.cookie,
+            }),
+        };
         if self.cache.len() >= STATEMENT_CACHE {
             self.cache.clear();
         }
@@ -253,7 +283,7 @@ impl Connection {
     /// Runs a prepared statement. Errors here happen while it runs (constraint failures, integer
     /// overflow in `abs()`, a busy database), after the statement compiled.
     pub fn query_prepared(&mut self, stmt: &Statement, params: &[Value]) -> Result<QueryResult> {
-        if let Some(r) = self.transaction_control(&stmt.parsed)? {
+        if let Some(r) = self.transaction_control(&stmt.inner.parsed)? {
             return Ok(r);
         }
         let write = stmt.is_write();
@@ -269,17 +299,26 @@ impl Connection {
         Ok(res)
     }
 
-    fn run_in_txn(&mut self, stmt: &Statement, params: &[Value], write: bool) -> Result<QueryResult> {
+    fn run_in_txn(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        write: bool,
+    ) -> Result<QueryResult> {
         self.refresh_catalog()?;
         let rebound;
-        let bound = if stmt.cookie == self.catalog.cookie {
-            &stmt.bound
+        let bound = if stmt.inner.cookie == self.catalog.cookie {
+            &stmt.inner.bound
         } else {
-            rebound = exec::bind(&stmt.parsed, &self.catalog)?;
+            rebound = exec::bind(&stmt.inner.parsed, &self.catalog)?;
             &rebound
         };
-        let sp = if write { Some(self.inner.pager().savepoint()?) } else { None };
-        let r = self.run_bound(&stmt.sql, &stmt.parsed, bound, params);
+        let sp = if write && bound.needs_savepoint() {
+            Some(self.inner.pager().savepoint()?)
+        } else {
+            None
+        };
+        let r = self.run_bound(&stmt.inner.sql, &stmt.inner.parsed, bound, params);
         if let Some(sp) = sp {
             let pager = self.inner.pager();
             if r.is_err() && pager.state() == PagerState::Writing {
@@ -294,7 +333,13 @@ impl Connection {
         r
     }
 
-    fn run_bound(&mut self, sql: &str, parsed: &Parsed, bound: &Bound, params: &[Value]) -> Result<QueryResult> {
+    fn run_bound(
+        &mut self,
+        sql: &str,
+        parsed: &Parsed,
+        bound: &Bound,
+        params: &[Value],
+    ) -> Result<QueryResult> {
         let catalog = self.catalog.clone();
         let columns = bound.columns.clone();
         let pager = self.inner.pager();
@@ -331,7 +376,9 @@ impl Connection {
                         Vec::new()
                     }
                     Parsed::Analyze => Vec::new(),
-                    Parsed::Vacuum => return Err(Error::Unsupported("VACUUM is not supported yet".into())),
+                    Parsed::Vacuum => {
+                        return Err(Error::Unsupported("VACUUM is not supported yet".into()))
+                    }
                 };
                 let _ = parsed;
                 Ok(QueryResult { columns, rows })
@@ -351,7 +398,11 @@ impl Connection {
         Ok(match name {
             "journal_mode" => match arg.map(str::to_ascii_lowercase).as_deref() {
                 None | Some("delete") => vec![vec![Value::Text("delete".into())]],
-                Some(other) => return Err(Error::Unsupported(format!("journal_mode={other} is not supported yet (only delete)"))),
+                Some(other) => {
+                    return Err(Error::Unsupported(format!(
+                        "journal_mode={other} is not supported yet (only delete)"
+                    )))
+                }
             },
             "synchronous" => vec![vec![Value::Integer(2)]],
             "encoding" => vec![vec![Value::Text("UTF-8".into())]],
@@ -364,15 +415,25 @@ impl Connection {
             }
             "busy_timeout" => {
                 if let Some(a) = arg {
-                    let ms: u64 = a.trim().parse().map_err(|_| Error::Sql(format!("invalid busy_timeout {a}")))?;
+                    let ms: u64 = a
+                        .trim()
+                        .parse()
+                        .map_err(|_| Error::Sql(format!("invalid busy_timeout {a}")))?;
                     pager.set_busy_timeout(Duration::from_millis(ms));
                 }
                 Vec::new()
             }
             "cache_size" => {
                 if let Some(a) = arg {
-                    let n: i64 = a.trim().parse().map_err(|_| Error::Sql(format!("invalid cache_size {a}")))?;
-                    let pages = if n < 0 { (n.unsigned_abs() as usize * 1024) / pager.page_size() } else { n as usize };
+                    let n: i64 = a
+                        .trim()
+                        .parse()
+                        .map_err(|_| Error::Sql(format!("invalid cache_size {a}")))?;
+                    let pages = if n < 0 {
+                        (n.unsigned_abs() as usize * 1024) / pager.page_size()
+                    } else {
+                        n as usize
+                    };
                     pager.set_cache_pages(pages);
                     Vec::new()
                 } else {
@@ -391,10 +452,18 @@ impl Connection {
         match stmt.as_ref() {
             Ast::StartTransaction { modifier, .. } => {
                 if self.explicit {
-                    return Err(Error::Sql("cannot start a transaction within a transaction".into()));
+                    return Err(Error::Sql(
+                        "cannot start a transaction within a transaction".into(),
+                    ));
                 }
                 let pager = self.inner.pager();
-                if matches!(modifier, Some(sqlparser::ast::TransactionModifier::Immediate | sqlparser::ast::TransactionModifier::Exclusive)) {
+                if matches!(
+                    modifier,
+                    Some(
+                        sqlparser::ast::TransactionModifier::Immediate
+                            | sqlparser::ast::TransactionModifier::Exclusive
+                    )
+                ) {
                     pager.begin_write()?;
                 }
                 self.explicit = true;
@@ -406,6 +475,7 @@ impl Connection {
                 }
                 self.inner.pager().commit()?;
                 self.explicit = false;
+                self.savepoint_txn = false;
                 self.savepoints.clear();
                 empty()
             }
@@ -415,12 +485,15 @@ impl Connection {
                 }
                 self.inner.pager().rollback()?;
                 self.explicit = false;
+                self.savepoint_txn = false;
                 self.savepoints.clear();
                 self.catalog_valid = false;
                 empty()
             }
             Ast::Rollback { savepoint: Some(name), .. } => {
-                let Some(pos) = self.savepoints.iter().rposition(|(n, _)| n.eq_ignore_ascii_case(&name.value)) else {
+                let Some(pos) =
+                    self.savepoints.iter().rposition(|(n, _)| n.eq_ignore_ascii_case(&name.value))
+                else {
                     return Err(Error::Sql(format!("no such savepoint: {}", name.value)));
                 };
                 let depth = self.savepoints[pos].1;
@@ -434,6 +507,7 @@ impl Connection {
             Ast::Savepoint { name } => {
                 if !self.explicit {
                     self.explicit = true;
+                    self.savepoint_txn = true;
                     self.savepoints.clear();
                 }
                 self.ensure_txn(true)?;
@@ -442,16 +516,20 @@ impl Connection {
                 empty()
             }
             Ast::ReleaseSavepoint { name } => {
-                let Some(pos) = self.savepoints.iter().rposition(|(n, _)| n.eq_ignore_ascii_case(&name.value)) else {
+                let Some(pos) =
+                    self.savepoints.iter().rposition(|(n, _)| n.eq_ignore_ascii_case(&name.value))
+                else {
                     return Err(Error::Sql(format!("no such savepoint: {}", name.value)));
                 };
                 let depth = self.savepoints[pos].1;
                 self.savepoints.truncate(pos);
                 self.inner.pager().release_savepoint(depth);
-                if self.savepoints.is_empty() {
-                    // Releasing the outermost savepoint commits, as in SQLite.
+                if self.savepoints.is_empty() && self.savepoint_txn {
+                    // Releasing the outermost savepoint of a transaction SAVEPOINT opened
+                    // commits it, as in SQLite.
                     self.inner.pager().commit()?;
                     self.explicit = false;
+                    self.savepoint_txn = false;
                 }
                 empty()
             }
@@ -472,7 +550,11 @@ impl Connection {
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize> {
         let stmt = self.prepare(sql)?;
         self.query_prepared(&stmt, params)?;
-        Ok(if stmt.bound.writes() { usize::try_from(self.fnctx.changes).unwrap_or(0) } else { 0 })
+        Ok(if stmt.inner.bound.writes() {
+            usize::try_from(self.fnctx.changes).unwrap_or(0)
+        } else {
+            0
+        })
     }
 
     /// Runs one query with parameters and returns all its rows.

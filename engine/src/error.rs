@@ -96,7 +96,7 @@ pub enum Error {
     #[error("attempt to write a readonly database")]
     ReadOnly,
     /// A constraint was violated.
-    #[error("constraint failed: {0}")]
+    #[error("{0}")]
     Constraint(String),
     /// The file could not be opened.
     #[error("unable to open database file {path}: {reason}")]

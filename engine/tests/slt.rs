@@ -3,7 +3,9 @@
 //! Every expected answer in the corpus is real SQLite's output, so a failed record is a place
 //! where embedlite answers differently from SQLite. The test prints one line per file,
 //! `<file>: N passed, N failed, N skipped`, and ends with `slt: N passed, N failed, N skipped`;
-//! it fails if a file passes fewer records than `tests/slt/baseline.txt` says.
+//! it fails if a file passes fewer records than `tests/slt/baseline.txt` says (records that
+//! failed only for lack of time — a record timeout, the time budget — are forgiven there, so that
+//! a slower machine does not fail the check; they still count as failed in the table).
 //!
 //! ```text
 //! cargo test --profile ci -p embedlite --test slt            # embedlite, checked against the baseline
@@ -136,6 +138,14 @@ fn out(text: &str) {
     let _ = stdout.flush();
 }
 
+/// Incidents (timeouts, crashes) listed per file in the table.
+const MAX_INCIDENTS: usize = 3;
+
+/// A failure's description is cut to this many lines of this many characters: the corpus has
+/// queries of several kilobytes.
+const DETAIL_LINES: usize = 24;
+const DETAIL_WIDTH: usize = 400;
+
 /// The per-file lines and a summary line; the final `slt:` line is [`totals`].
 fn table(
     results: &[FileResult],
@@ -145,7 +155,7 @@ fn table(
 ) -> String {
     use std::fmt::Write as _;
     let mut text = String::new();
-    let (mut passed, mut failed, mut not_run) = (0, 0, 0);
+    let (mut passed, mut failed, mut out_of_time) = (0, 0, 0);
     for r in results {
         let _ = write!(
             text,
@@ -156,24 +166,35 @@ fn table(
         if config.backend == BackendKind::Embedlite {
             notes.push(format!("baseline {}", baseline.get(&r.rel).copied().unwrap_or(0)));
         }
+        if r.out_of_time > 0 {
+            notes.push(format!("{} out of time", r.out_of_time));
+        }
         if r.not_run > 0 {
             notes.push(format!("{} not run", r.not_run));
         }
-        notes.extend(r.incidents.iter().cloned());
+        // The first incidents say enough; a file with hundreds of timeouts would flood the line.
+        notes.extend(r.incidents.iter().take(MAX_INCIDENTS).cloned());
+        if r.incidents.len() > MAX_INCIDENTS {
+            notes.push(format!("{} more incidents", r.incidents.len() - MAX_INCIDENTS));
+        }
         let _ = writeln!(text, "  [{}]", notes.join("; "));
         for detail in &r.details {
-            let _ = writeln!(text, "    {}", detail.replace('\n', "\n    "));
+            for line in detail.lines().take(DETAIL_LINES) {
+                let cut: String = line.chars().take(DETAIL_WIDTH).collect();
+                let more = if cut.len() < line.len() { " ..." } else { "" };
+                let _ = writeln!(text, "    {cut}{more}");
+            }
         }
         passed += r.passed;
         failed += r.failed;
-        not_run += r.not_run;
+        out_of_time += r.out_of_time;
     }
     let run = passed + failed;
     let rate = if run == 0 { 0.0 } else { 100.0 * passed as f64 / run as f64 };
     let _ = writeln!(
         text,
-        "slt: {} on {} files in {:.1}s: {rate:.2}% of the records passed; {not_run} failed \
-         without running (time budget or an earlier hang)",
+        "slt: {} on {} files in {:.1}s: {rate:.2}% of the records passed; {out_of_time} failed \
+         for lack of time (record timeout or time budget)",
         config.backend.name(),
         results.len(),
         elapsed.as_secs_f64()
@@ -208,7 +229,7 @@ fn sqllogictest_corpus() {
     });
     let files: Vec<_> = files
         .into_iter()
-        .filter(|f| config.filter.as_ref().is_none_or(|s| f.rel.contains(s.as_str())))
+        .filter(|f| config.filter.as_ref().map_or(true, |s| f.rel.contains(s.as_str())))
         .collect();
     assert!(!files.is_empty(), "no corpus file matches {:?}", config.filter);
 

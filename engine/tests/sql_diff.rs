@@ -22,7 +22,11 @@ fn sqlite_rows(c: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, S
     let mut rows = st.query([]).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().map_err(|e| e.to_string())? {
-        out.push((0..n).map(|i| to_ours(r.get::<_, rusqlite::types::Value>(i).expect("value"))).collect());
+        out.push(
+            (0..n)
+                .map(|i| to_ours(r.get::<_, rusqlite::types::Value>(i).expect("value")))
+                .collect(),
+        );
     }
     Ok(out)
 }
@@ -139,7 +143,13 @@ fn handwritten_queries_match_sqlite() {
     .map(|s| (*s).to_string())
     .collect();
     let bad = compare(SETUP, &queries);
-    assert!(bad.is_empty(), "{} of {} queries differ:\n{}", bad.len(), queries.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} of {} queries differ:\n{}",
+        bad.len(),
+        queries.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -166,16 +176,23 @@ fn dml_matches_sqlite() {
         let a = theirs.execute_batch(s).map_err(|e| e.to_string());
         let b = ours.execute_batch(s).map_err(|e| e.to_string());
         assert_eq!(a.is_ok(), b.is_ok(), "{s}: sqlite {a:?} embedlite {b:?}");
-        for q in ["SELECT rowid, * FROM t1 ORDER BY rowid", "SELECT rowid, * FROM t2 ORDER BY rowid"] {
+        for q in
+            ["SELECT rowid, * FROM t1 ORDER BY rowid", "SELECT rowid, * FROM t2 ORDER BY rowid"]
+        {
             let want = sqlite_rows(&theirs, q).expect("sqlite");
             let got = ours.query(q, &[]).expect("embedlite").rows;
-            assert!(same(&want, &got, true), "after {s}: {q}\n sqlite {want:?}\n embedlite {got:?}");
+            assert!(
+                same(&want, &got, true),
+                "after {s}: {q}\n sqlite {want:?}\n embedlite {got:?}"
+            );
         }
     }
     // Constraint errors name the constraint and undo only the failing statement.
     ours.execute_batch("BEGIN").expect("begin");
     ours.execute_batch("INSERT INTO t1(a, b) VALUES (1000, 'new')").expect("insert");
-    let e = ours.execute_batch("INSERT INTO t1(a, b) VALUES (1001, 'x'), (1002, 'new')").expect_err("unique");
+    let e = ours
+        .execute_batch("INSERT INTO t1(a, b) VALUES (1001, 'x'), (1002, 'new')")
+        .expect_err("unique");
     assert!(e.to_string().contains("UNIQUE constraint failed: t1.b"), "{e}");
     let e = ours.execute_batch("INSERT INTO t1(a, e) VALUES (1003, NULL)").expect_err("not null");
     assert!(e.to_string().contains("NOT NULL constraint failed: t1.e"), "{e}");
@@ -191,21 +208,32 @@ fn files_written_through_sql_pass_sqlite_integrity_check() {
     let p = path.to_str().expect("utf-8");
     {
         let mut c = Connection::open(p).expect("open");
-        c.execute_batch("CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE, c); CREATE INDEX tc ON t(c, b);").expect("ddl");
+        c.execute_batch(
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE, c); CREATE INDEX tc ON t(c, b);",
+        )
+        .expect("ddl");
         c.execute_batch("BEGIN").expect("begin");
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for i in 0..3000 {
             let c_val = rng.gen_range(0..100);
-            c.execute("INSERT INTO t(b, c) VALUES (?1, ?2)", &[Value::Text(format!("row-{i}-{}", "x".repeat(i % 50))), Value::Integer(c_val)]).expect("insert");
+            c.execute(
+                "INSERT INTO t(b, c) VALUES (?1, ?2)",
+                &[Value::Text(format!("row-{i}-{}", "x".repeat(i % 50))), Value::Integer(c_val)],
+            )
+            .expect("insert");
         }
-        c.execute_batch("COMMIT; DELETE FROM t WHERE c < 30; UPDATE t SET c = c + 1000 WHERE c > 90;").expect("dml");
+        c.execute_batch(
+            "COMMIT; DELETE FROM t WHERE c < 30; UPDATE t SET c = c + 1000 WHERE c > 90;",
+        )
+        .expect("dml");
         let r = c.query("PRAGMA integrity_check", &[]).expect("check");
         assert_eq!(r.rows, vec![vec![Value::Text("ok".into())]]);
     }
     let s = rusqlite::Connection::open(&path).expect("sqlite open");
     let ok: String = s.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("check");
     assert_eq!(ok, "ok");
-    let n: i64 = s.query_row("SELECT count(*) FROM t WHERE c > 1000", [], |r| r.get(0)).expect("count");
+    let n: i64 =
+        s.query_row("SELECT count(*) FROM t WHERE c > 1000", [], |r| r.get(0)).expect("count");
     let mut c = Connection::open(p).expect("reopen");
     let ours = c.query("SELECT count(*) FROM t WHERE c > 1000", &[]).expect("count").rows;
     assert_eq!(ours, vec![vec![Value::Integer(n)]]);
@@ -215,7 +243,22 @@ fn files_written_through_sql_pass_sqlite_integrity_check() {
 #[test]
 fn generated_expressions_match_sqlite() {
     let mut rng = ChaCha8Rng::seed_from_u64(0xE4B);
-    let atoms = ["a", "b", "c", "d", "1", "0", "-3", "2.5", "'7'", "'x'", "NULL", "'3.0'", "9223372036854775807", "-9223372036854775808"];
+    let atoms = [
+        "a",
+        "b",
+        "c",
+        "d",
+        "1",
+        "0",
+        "-3",
+        "2.5",
+        "'7'",
+        "'x'",
+        "NULL",
+        "'3.0'",
+        "9223372036854775807",
+        "-9223372036854775808",
+    ];
     let ops = ["+", "-", "*", "/", "%", "=", "<>", "<", ">=", "AND", "OR", "||", "IS", "IS NOT"];
     let mut queries = Vec::new();
     for _ in 0..400 {
@@ -232,5 +275,46 @@ fn generated_expressions_match_sqlite() {
         "INSERT INTO g VALUES (1, '1', 1.0, 1), (NULL, NULL, NULL, NULL), (-7, 'abc', 2.75, 'abc'), (42, ' 42', -0.5, x'2a'), (0, '', 0.0, 0.0)",
     ];
     let bad = compare(&setup, &queries);
-    assert!(bad.is_empty(), "{} of {} differ:\n{}", bad.len(), queries.len(), bad.iter().take(20).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} of {} differ:\n{}",
+        bad.len(),
+        queries.len(),
+        bad.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[test]
+fn schema_changes_savepoints_and_comments_behave_like_sqlite() {
+    let mut c = Connection::open(":memory:").expect("open");
+    // Rows written before ADD COLUMN read its default.
+    c.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1); ALTER TABLE t ADD COLUMN b DEFAULT 5; ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'x';").expect("alter");
+    c.execute_batch("INSERT INTO t(a) VALUES (2)").expect("insert");
+    let r = c.query("SELECT a, b, c FROM t ORDER BY a", &[]).expect("select").rows;
+    assert_eq!(
+        r,
+        vec![
+            vec![Value::Integer(1), Value::Integer(5), Value::Text("x".into())],
+            vec![Value::Integer(2), Value::Integer(5), Value::Text("x".into())]
+        ]
+    );
+    // RELEASE of the outermost savepoint inside BEGIN does not end the transaction.
+    c.execute_batch("BEGIN; SAVEPOINT s1; INSERT INTO t(a) VALUES (3); RELEASE s1;")
+        .expect("savepoint");
+    assert!(c.in_transaction());
+    c.execute_batch(
+        "SAVEPOINT s2; INSERT INTO t(a) VALUES (4); ROLLBACK TO s2; RELEASE s2; COMMIT;",
+    )
+    .expect("rollback to");
+    let r = c.query("SELECT group_concat(a) FROM t", &[]).expect("select").rows;
+    assert_eq!(r, vec![vec![Value::Text("1,2,3".into())]]);
+    // A transaction opened by SAVEPOINT commits when its outermost savepoint is released.
+    c.execute_batch("SAVEPOINT outer_sp; INSERT INTO t(a) VALUES (5); RELEASE outer_sp;")
+        .expect("savepoint txn");
+    assert!(!c.in_transaction());
+    // Comments before and between statements.
+    c.execute_batch("-- a comment\nSELECT 1; /* block */ SELECT 2; -- trailing comment")
+        .expect("comments");
+    let r = c.query("-- leading comment\nSELECT count(*) FROM t", &[]).expect("select").rows;
+    assert_eq!(r, vec![vec![Value::Integer(4)]]);
 }

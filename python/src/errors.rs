@@ -35,14 +35,24 @@ create_exception!(
     "SQL errors and failures of the database's operation: syntax, unknown table, locked, I/O."
 );
 create_exception!(embedlite, IntegrityError, DatabaseError, "A constraint failed.");
-create_exception!(embedlite, InternalError, DatabaseError, "The engine's internal state is broken.");
+create_exception!(
+    embedlite,
+    InternalError,
+    DatabaseError,
+    "The engine's internal state is broken."
+);
 create_exception!(
     embedlite,
     ProgrammingError,
     DatabaseError,
     "Programming errors: closed objects, wrong number of bindings, several statements at once."
 );
-create_exception!(embedlite, NotSupportedError, DatabaseError, "A feature embedlite does not support (yet).");
+create_exception!(
+    embedlite,
+    NotSupportedError,
+    DatabaseError,
+    "A feature embedlite does not support (yet)."
+);
 
 /// Adds the exception classes to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

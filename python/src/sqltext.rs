@@ -31,17 +31,29 @@ pub fn is_blank(sql: &str) -> bool {
     s.is_empty()
 }
 
-/// The statements of `sql`, without the blank ones (a trailing comment is not a statement).
+/// The statements of `sql`, each without its leading comments, and without the blank ones (a
+/// trailing comment is not a statement).
 pub fn statements(sql: &str) -> Vec<&str> {
-    split_statements(sql).into_iter().filter(|s| !is_blank(s)).collect()
+    split_statements(sql).into_iter().map(skip_trivia).filter(|s| !is_blank(s)).collect()
+}
+
+/// The first keyword of `sql` (after comments), as written.
+fn first_keyword(sql: &str) -> &str {
+    let s = skip_trivia(sql);
+    let end = s.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(s.len());
+    &s[..end]
 }
 
 /// Whether the first keyword of `sql` is `INSERT`, `UPDATE`, `DELETE` or `REPLACE`.
 pub fn is_dml(sql: &str) -> bool {
-    let s = skip_trivia(sql);
-    let end = s.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(s.len());
-    let word = &s[..end];
+    let word = first_keyword(sql);
     ["insert", "update", "delete", "replace"].iter().any(|k| word.eq_ignore_ascii_case(k))
+}
+
+/// Whether the first keyword of `sql` is `CREATE`, `DROP` or `ALTER` (a schema change).
+pub fn is_ddl(sql: &str) -> bool {
+    let word = first_keyword(sql);
+    ["create", "drop", "alter"].iter().any(|k| word.eq_ignore_ascii_case(k))
 }
 
 /// `name` as a SQL identifier: double-quoted, except the rowid aliases, left bare so that they

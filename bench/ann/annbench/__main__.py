@@ -50,7 +50,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-workdir", action="store_true")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--list", action="store_true", help="list the systems and whether they can run here")
+    ap.add_argument("--render", type=Path, default=None, metavar="RESULTS.json",
+                    help="rewrite the .md and .png (and the summary) of an existing results file, run nothing")
     args = ap.parse_args(argv)
+
+    if args.render:
+        import json
+
+        from .metrics import summary
+        from .report import write_markdown, write_plot
+
+        res = json.loads(args.render.read_text())
+        res["summary"] = summary(res["systems"], res["settings"]["recall_threshold"])
+        from .report import write_json
+
+        write_json(res, args.render)
+        write_markdown(res, args.render.with_suffix(".md"))
+        write_plot(res, args.render.with_suffix(".png"))
+        print(res["summary"]["line"])
+        return 0
 
     if args.list:
         for name in SYSTEMS:

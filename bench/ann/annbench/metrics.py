@@ -123,10 +123,17 @@ def summary(systems: list[dict[str, Any]], threshold: float = 0.95, reference: s
     absent = [s for s in systems if s["name"] == reference and s.get("status") != "ok"]
     note = None
     if ref is None:
-        why = absent[0].get("reason") if absent else "not run"
+        why = "not run"
+        if absent and absent[0].get("reason"):
+            lines = [x.strip() for x in str(absent[0]["reason"]).splitlines() if x.strip()]
+            why = f"{absent[0].get('status')}: {lines[0].split(':')[0]}: {lines[-1]}" if len(lines) > 1 else lines[0]
         note = f"{reference} has no point with recall@10 >= {threshold}: {why}"
     return {"threshold": threshold, "reference": reference, "reference_note": note, "rows": rows,
             "line": summary_line(rows, threshold, reference, fallback_reference, note)}
+
+
+def _ratio(x: float) -> str:
+    return f"{x:.2f}x" if x >= 0.1 else f"{x:.2g}x"
 
 
 def summary_line(rows: list[dict[str, Any]], threshold: float, reference: str, fallback: str,
@@ -137,9 +144,9 @@ def summary_line(rows: list[dict[str, Any]], threshold: float, reference: str, f
             parts.append(f"{r['system']} —")
             continue
         ratio = r.get("ratio_to_" + reference)
-        rtxt = f"{ratio:.2f}x {reference}" if ratio is not None else f"{reference} n/a"
+        rtxt = f"{_ratio(ratio)} {reference}" if ratio is not None else f"{reference} n/a"
         fr = r.get("ratio_to_" + fallback)
-        ftxt = f", {fr:.2f}x {fallback}" if fr is not None and r["system"] != fallback else ""
+        ftxt = f", {_ratio(fr)} {fallback}" if fr is not None and r["system"] != fallback else ""
         parts.append(f"{r['system']} {r['best_qps']:,.0f} QPS ({rtxt}{ftxt})")
     head = f"recall@10 >= {threshold}: best single-thread QPS — "
     tail = f" [{note}]" if note else ""

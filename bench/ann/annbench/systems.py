@@ -541,10 +541,34 @@ class Embedlite(SqlSystem):
 
     def check(self):
         try:
-            import embedlite  # noqa: F401
+            import embedlite
         except ImportError as e:
             raise Unavailable(f"import embedlite failed ({e}); build the Python package to include it") from e
         self._need_sql_metric()
+        self._probe(embedlite)
+
+    def _probe(self, embedlite) -> None:
+        """Run this adapter's SQL on a two-row table: a package that imports but lacks the vector
+        functions or index (yet) is skipped with the engine's own message, not counted as failed."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="annbench-probe-") as d:
+            conn = embedlite.connect(str(Path(d) / "probe.db"))
+            try:
+                cur = conn.cursor()
+                for stmt in self.schema():
+                    cur.execute(stmt.replace(f"F32_BLOB({self.dim})", "F32_BLOB(2)"))
+                cur.executemany(self.insert_sql(), [(1, np.float32([1, 0]).tobytes()),
+                                                    (2, np.float32([0, 1]).tobytes())])
+                conn.commit()
+                cur.execute(self.query_sql(), (np.float32([1, 0.1]).tobytes(), 1))
+                got = [r[0] for r in cur.fetchall()]
+            except embedlite.Error as e:
+                raise Unavailable(f"embedlite cannot run this system's SQL yet: {type(e).__name__}: {e}") from e
+            finally:
+                conn.close()
+        if got != [1]:
+            raise Unavailable(f"embedlite answered the probe query with {got}, expected [1]")
 
     def extra_versions(self):
         import embedlite

@@ -32,9 +32,9 @@ def test_toy_recall_is_exact(result):
 
 def test_embedlite_is_skipped_or_measured(result):
     emb = next(s for s in result["systems"] if s["name"] == "embedlite")
-    if emb["status"] == "skipped":
-        assert "import embedlite failed" in emb["reason"]
-        assert "import embedlite failed" in result["summary"]["line"]
+    if emb["status"] == "skipped":  # not built yet, or built without the vector SQL yet
+        assert "import embedlite failed" in emb["reason"] or "embedlite cannot run" in emb["reason"]
+        assert emb["reason"] in result["summary"]["line"]
     else:
         assert emb["status"] == "ok"
 

@@ -11,12 +11,16 @@ use super::Cx;
 use crate::error::{Error, Result};
 use crate::functions::FnContext;
 use crate::sql::bind::Binder;
-use crate::sql::catalog::{index_from_create, object_name, table_from_create, Catalog, Index, Table};
+use crate::sql::catalog::{
+    index_from_create, object_name, table_from_create, Catalog, Index, Table,
+};
 use crate::sql::coerce::Affinity;
 use crate::sql::plan::Expr;
 use crate::storage::btree::{self, Cursor, SeekOp, TreeKind};
 use crate::storage::pager::Pager;
-use crate::storage::record::{compare_record_to_key, decode_record, encode_record, KeyInfo, ValueRef};
+use crate::storage::record::{
+    compare_record_to_key, decode_record, encode_record, KeyInfo, ValueRef,
+};
 use crate::storage::schema::{self, SchemaEntry};
 use crate::storage::{PageNo, Value};
 
@@ -31,7 +35,20 @@ pub fn normalized_create(sql: &str, kind: &str) -> String {
     let b = sql.as_bytes();
     let mut i = 0;
     let mut words = 0;
-    let skip = ["CREATE", "TEMP", "TEMPORARY", "UNIQUE", "TABLE", "INDEX", "VIEW", "TRIGGER", "IF", "NOT", "EXISTS", "VIRTUAL"];
+    let skip = [
+        "CREATE",
+        "TEMP",
+        "TEMPORARY",
+        "UNIQUE",
+        "TABLE",
+        "INDEX",
+        "VIEW",
+        "TRIGGER",
+        "IF",
+        "NOT",
+        "EXISTS",
+        "VIRTUAL",
+    ];
     loop {
         while i < b.len() && b[i].is_ascii_whitespace() {
             i += 1;
@@ -42,14 +59,20 @@ pub fn normalized_create(sql: &str, kind: &str) -> String {
         }
         let w = sql[s..i].to_ascii_uppercase();
         if w.is_empty() || !skip.contains(&w.as_str()) || words > 8 {
-            return format!("CREATE {kind} {}", sql[s..].trim_end().trim_end_matches(';').trim_end());
+            return format!(
+                "CREATE {kind} {}",
+                sql[s..].trim_end().trim_end_matches(';').trim_end()
+            );
         }
         words += 1;
     }
 }
 
 fn quote_ident(n: &str) -> String {
-    if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !n.starts_with(|c: char| c.is_ascii_digit()) {
+    if !n.is_empty()
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !n.starts_with(|c: char| c.is_ascii_digit())
+    {
         n.to_string()
     } else {
         format!("\"{}\"", n.replace('"', "\"\""))
@@ -76,7 +99,13 @@ fn find_entry(pager: &mut Pager, name: &str) -> Result<Option<(i64, SchemaEntry)
 }
 
 /// Runs a schema statement. `sql` is the statement's text.
-pub fn run(stmt: &Statement, sql: &str, pager: &mut Pager, cat: &Catalog, fnctx: &mut FnContext) -> Result<()> {
+pub fn run(
+    stmt: &Statement,
+    sql: &str,
+    pager: &mut Pager,
+    cat: &Catalog,
+    fnctx: &mut FnContext,
+) -> Result<()> {
     match stmt {
         Statement::CreateTable(ct) => create_table(ct, sql, pager, cat, fnctx),
         Statement::CreateIndex(ci) => create_index(ci, sql, pager, cat, fnctx),
@@ -90,7 +119,13 @@ pub fn run(stmt: &Statement, sql: &str, pager: &mut Pager, cat: &Catalog, fnctx:
             }
             // Bind once to report errors now, as SQLite does.
             Binder::new(cat).query(&cv.query)?;
-            let entry = SchemaEntry { kind: "view".into(), name: name.clone(), tbl_name: name, rootpage: 0, sql: Some(normalized_create(sql, "VIEW")) };
+            let entry = SchemaEntry {
+                kind: "view".into(),
+                name: name.clone(),
+                tbl_name: name,
+                rootpage: 0,
+                sql: Some(normalized_create(sql, "VIEW")),
+            };
             schema::add_entry(pager, &entry)?;
             Ok(())
         }
@@ -103,7 +138,13 @@ pub fn run(stmt: &Statement, sql: &str, pager: &mut Pager, cat: &Catalog, fnctx:
             if cat.table(&table).is_none() && !cat.views.contains_key(&table.to_ascii_lowercase()) {
                 return err(format!("no such table: main.{table}"));
             }
-            let entry = SchemaEntry { kind: "trigger".into(), name, tbl_name: table, rootpage: 0, sql: Some(normalized_create(sql, "TRIGGER")) };
+            let entry = SchemaEntry {
+                kind: "trigger".into(),
+                name,
+                tbl_name: table,
+                rootpage: 0,
+                sql: Some(normalized_create(sql, "TRIGGER")),
+            };
             schema::add_entry(pager, &entry)?;
             Ok(())
         }
@@ -126,9 +167,17 @@ pub fn run(stmt: &Statement, sql: &str, pager: &mut Pager, cat: &Catalog, fnctx:
     }
 }
 
-fn create_table(ct: &ast::CreateTable, sql: &str, pager: &mut Pager, cat: &Catalog, fnctx: &mut FnContext) -> Result<()> {
+fn create_table(
+    ct: &ast::CreateTable,
+    sql: &str,
+    pager: &mut Pager,
+    cat: &Catalog,
+    fnctx: &mut FnContext,
+) -> Result<()> {
     let name = object_name(&ct.name);
-    if name.to_ascii_lowercase().starts_with("sqlite_") && !name.eq_ignore_ascii_case("sqlite_sequence") {
+    if name.to_ascii_lowercase().starts_with("sqlite_")
+        && !name.eq_ignore_ascii_case("sqlite_sequence")
+    {
         return err(format!("object name reserved for internal use: {name}"));
     }
     if let Some(kind) = exists(cat, &name) {
@@ -152,19 +201,52 @@ fn create_table(ct: &ast::CreateTable, sql: &str, pager: &mut Pager, cat: &Catal
         }
     }
     let root = btree::create_tree(pager, TreeKind::Table)?;
-    schema::add_entry(pager, &SchemaEntry { kind: "table".into(), name: name.clone(), tbl_name: name.clone(), rootpage: root.0, sql: Some(text) })?;
+    schema::add_entry(
+        pager,
+        &SchemaEntry {
+            kind: "table".into(),
+            name: name.clone(),
+            tbl_name: name.clone(),
+            rootpage: root.0,
+            sql: Some(text),
+        },
+    )?;
     for idx in autos {
         let iroot = btree::create_tree(pager, TreeKind::Index)?;
-        schema::add_entry(pager, &SchemaEntry { kind: "index".into(), name: idx.name, tbl_name: name.clone(), rootpage: iroot.0, sql: None })?;
+        schema::add_entry(
+            pager,
+            &SchemaEntry {
+                kind: "index".into(),
+                name: idx.name,
+                tbl_name: name.clone(),
+                rootpage: iroot.0,
+                sql: None,
+            },
+        )?;
     }
     if table.autoincrement && find_entry(pager, "sqlite_sequence")?.is_none() {
         let sroot = btree::create_tree(pager, TreeKind::Table)?;
-        schema::add_entry(pager, &SchemaEntry { kind: "table".into(), name: "sqlite_sequence".into(), tbl_name: "sqlite_sequence".into(), rootpage: sroot.0, sql: Some("CREATE TABLE sqlite_sequence(name,seq)".into()) })?;
+        schema::add_entry(
+            pager,
+            &SchemaEntry {
+                kind: "table".into(),
+                name: "sqlite_sequence".into(),
+                tbl_name: "sqlite_sequence".into(),
+                rootpage: sroot.0,
+                sql: Some("CREATE TABLE sqlite_sequence(name,seq)".into()),
+            },
+        )?;
     }
     Ok(())
 }
 
-fn create_table_as(name: &str, q: &ast::Query, pager: &mut Pager, cat: &Catalog, fnctx: &mut FnContext) -> Result<()> {
+fn create_table_as(
+    name: &str,
+    q: &ast::Query,
+    pager: &mut Pager,
+    cat: &Catalog,
+    fnctx: &mut FnContext,
+) -> Result<()> {
     let mut b = Binder::new(cat);
     let sel = b.query(q)?;
     let cols: Vec<String> = sel
@@ -190,10 +272,23 @@ fn create_table_as(name: &str, q: &ast::Query, pager: &mut Pager, cat: &Catalog,
         run_select(&sel, &mut cx, None)?
     };
     let root = btree::create_tree(pager, TreeKind::Table)?;
-    schema::add_entry(pager, &SchemaEntry { kind: "table".into(), name: name.into(), tbl_name: name.into(), rootpage: root.0, sql: Some(text) })?;
+    schema::add_entry(
+        pager,
+        &SchemaEntry {
+            kind: "table".into(),
+            name: name.into(),
+            tbl_name: name.into(),
+            rootpage: root.0,
+            sql: Some(text),
+        },
+    )?;
     let affs: Vec<Affinity> = sel.affinities.iter().map(|a| a.unwrap_or(Affinity::Blob)).collect();
     for (i, row) in rows.into_iter().enumerate() {
-        let vals: Vec<Value> = row.into_iter().zip(&affs).map(|(v, a)| crate::sql::coerce::apply_affinity(v, *a)).collect();
+        let vals: Vec<Value> = row
+            .into_iter()
+            .zip(&affs)
+            .map(|(v, a)| crate::sql::coerce::apply_affinity(v, *a))
+            .collect();
         let mut rec = Vec::new();
         encode_record(&vals, &mut rec);
         btree::table_insert(pager, root, i as i64 + 1, &rec)?;
@@ -202,11 +297,20 @@ fn create_table_as(name: &str, q: &ast::Query, pager: &mut Pager, cat: &Catalog,
 }
 
 fn key_info(index: &Index) -> KeyInfo {
-    KeyInfo { collations: index.columns.iter().map(|c| c.collation).collect(), desc: index.columns.iter().map(|c| c.desc).collect() }
+    KeyInfo {
+        collations: index.columns.iter().map(|c| c.collation).collect(),
+        desc: index.columns.iter().map(|c| c.desc).collect(),
+    }
 }
 
 /// Fills an index from its table's rows, checking uniqueness.
-fn fill_index(index: &Index, table: &Table, pager: &mut Pager, cat: &Catalog, fnctx: &mut FnContext) -> Result<()> {
+fn fill_index(
+    index: &Index,
+    table: &Table,
+    pager: &mut Pager,
+    cat: &Catalog,
+    fnctx: &mut FnContext,
+) -> Result<()> {
     let mut b = Binder::new(cat);
     let slot = b.alloc_slot();
     b.push_table_scope(table, &table.name, slot);
@@ -251,9 +355,23 @@ fn fill_index(index: &Index, table: &Table, pager: &mut Pager, cat: &Catalog, fn
         if index.unique && !k.iter().any(|v| matches!(v, Value::Null)) {
             let refs: Vec<ValueRef<'_>> = k.iter().map(Value::as_ref).collect();
             let mut ic = Cursor::new(index.root, TreeKind::Index);
-            if ic.seek_key(pager, &refs, &info, SeekOp::Ge)? && compare_record_to_key(&ic.payload(pager)?, &refs, &info)? == Ordering::Equal {
-                let cols: Vec<String> = index.columns.iter().map(|c| c.column.map_or_else(|| "index expression".into(), |col| format!("{}.{}", table.name, table.columns[col].name))).collect();
-                return Err(Error::Constraint(format!("UNIQUE constraint failed: {}", cols.join(", "))));
+            if ic.seek_key(pager, &refs, &info, SeekOp::Ge)?
+                && compare_record_to_key(&ic.payload(pager)?, &refs, &info)? == Ordering::Equal
+            {
+                let cols: Vec<String> = index
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        c.column.map_or_else(
+                            || "index expression".into(),
+                            |col| format!("{}.{}", table.name, table.columns[col].name),
+                        )
+                    })
+                    .collect();
+                return Err(Error::Constraint(format!(
+                    "UNIQUE constraint failed: {}",
+                    cols.join(", ")
+                )));
             }
         }
         let mut vals = k;
@@ -265,8 +383,18 @@ fn fill_index(index: &Index, table: &Table, pager: &mut Pager, cat: &Catalog, fn
     Ok(())
 }
 
-fn create_index(ci: &ast::CreateIndex, sql: &str, pager: &mut Pager, cat: &Catalog, fnctx: &mut FnContext) -> Result<()> {
-    let name = ci.name.as_ref().map(object_name).ok_or_else(|| Error::Sql("index without a name".into()))?;
+fn create_index(
+    ci: &ast::CreateIndex,
+    sql: &str,
+    pager: &mut Pager,
+    cat: &Catalog,
+    fnctx: &mut FnContext,
+) -> Result<()> {
+    let name = ci
+        .name
+        .as_ref()
+        .map(object_name)
+        .ok_or_else(|| Error::Sql("index without a name".into()))?;
     if let Some(kind) = exists(cat, &name) {
         if ci.if_not_exists {
             return Ok(());
@@ -277,27 +405,50 @@ fn create_index(ci: &ast::CreateIndex, sql: &str, pager: &mut Pager, cat: &Catal
         return err(format!("object name reserved for internal use: {name}"));
     }
     let tname = object_name(&ci.table_name);
-    let table = cat.table(&tname).cloned().ok_or_else(|| Error::Sql(format!("no such table: main.{tname}")))?;
+    let table = cat
+        .table(&tname)
+        .cloned()
+        .ok_or_else(|| Error::Sql(format!("no such table: main.{tname}")))?;
     let text = normalized_create(sql, if ci.unique { "UNIQUE INDEX" } else { "INDEX" });
     let root = btree::create_tree(pager, TreeKind::Index)?;
     let index = index_from_create(ci, &table, root, &text)?;
     fill_index(&index, &table, pager, cat, fnctx)?;
-    schema::add_entry(pager, &SchemaEntry { kind: "index".into(), name, tbl_name: table.name.clone(), rootpage: root.0, sql: Some(text) })?;
+    schema::add_entry(
+        pager,
+        &SchemaEntry {
+            kind: "index".into(),
+            name,
+            tbl_name: table.name.clone(),
+            rootpage: root.0,
+            sql: Some(text),
+        },
+    )?;
     Ok(())
 }
 
 /// Rebuilds indexes (`REINDEX`): all, those of a table, or one by name.
-pub fn reindex(target: Option<&str>, pager: &mut Pager, cat: &Catalog, fnctx: &mut FnContext) -> Result<()> {
+pub fn reindex(
+    target: Option<&str>,
+    pager: &mut Pager,
+    cat: &Catalog,
+    fnctx: &mut FnContext,
+) -> Result<()> {
     let mut list: Vec<std::sync::Arc<Index>> = cat.indexes.values().cloned().collect();
     if let Some(t) = target {
         let l = t.to_ascii_lowercase();
         list.retain(|i| i.table == l || i.name.eq_ignore_ascii_case(t));
-        if list.is_empty() && cat.table(t).is_none() && !matches!(l.as_str(), "binary" | "nocase" | "rtrim") {
-            return err(format!("unable to identify the object to be reindexed"));
+        if list.is_empty()
+            && cat.table(t).is_none()
+            && !matches!(l.as_str(), "binary" | "nocase" | "rtrim")
+        {
+            return err("unable to identify the object to be reindexed");
         }
     }
     for idx in list {
-        let table = cat.tables.get(&idx.table).cloned().ok_or_else(|| Error::corrupt_file(format!("index {} without a table", idx.name)))?;
+        let table =
+            cat.tables.get(&idx.table).cloned().ok_or_else(|| {
+                Error::corrupt_file(format!("index {} without a table", idx.name))
+            })?;
         btree::drop_tree(pager, idx.root)?;
         let root = btree::create_tree(pager, TreeKind::Index)?;
         let mut fresh = (*idx).clone();
@@ -312,7 +463,13 @@ pub fn reindex(target: Option<&str>, pager: &mut Pager, cat: &Catalog, fnctx: &m
     Ok(())
 }
 
-fn drop_object(kind: ObjectType, name: &str, if_exists: bool, pager: &mut Pager, cat: &Catalog) -> Result<()> {
+fn drop_object(
+    kind: ObjectType,
+    name: &str,
+    if_exists: bool,
+    pager: &mut Pager,
+    cat: &Catalog,
+) -> Result<()> {
     let (want, what) = match kind {
         ObjectType::Table => ("table", "table"),
         ObjectType::Index => ("index", "index"),
@@ -326,7 +483,10 @@ fn drop_object(kind: ObjectType, name: &str, if_exists: bool, pager: &mut Pager,
         }
         return err(format!("no such {what}: {name}"));
     };
-    if want == "table" && name.to_ascii_lowercase().starts_with("sqlite_") && !name.eq_ignore_ascii_case("sqlite_sequence") {
+    if want == "table"
+        && name.to_ascii_lowercase().starts_with("sqlite_")
+        && !name.eq_ignore_ascii_case("sqlite_sequence")
+    {
         return err(format!("table {name} may not be dropped"));
     }
     if want == "index" && e.sql.is_none() {
@@ -335,7 +495,9 @@ fn drop_object(kind: ObjectType, name: &str, if_exists: bool, pager: &mut Pager,
     if want == "table" {
         // Indexes and triggers of the table go with it.
         for (r, other) in schema::read_schema(pager)? {
-            if other.tbl_name.eq_ignore_ascii_case(&e.name) && (other.kind == "index" || other.kind == "trigger") {
+            if other.tbl_name.eq_ignore_ascii_case(&e.name)
+                && (other.kind == "index" || other.kind == "trigger")
+            {
                 if other.rootpage != 0 {
                     btree::drop_tree(pager, PageNo(other.rootpage))?;
                 }
@@ -356,15 +518,20 @@ fn drop_object(kind: ObjectType, name: &str, if_exists: bool, pager: &mut Pager,
 
 fn alter_table(at: &ast::AlterTable, pager: &mut Pager, cat: &Catalog) -> Result<()> {
     let name = object_name(&at.name);
-    let table = cat.table(&name).cloned().ok_or_else(|| Error::Sql(format!("no such table: {name}")))?;
+    let table =
+        cat.table(&name).cloned().ok_or_else(|| Error::Sql(format!("no such table: {name}")))?;
     for op in &at.operations {
         match op {
             AlterTableOperation::RenameTable { table_name } => {
                 let new = match table_name {
-                    ast::RenameTableNameKind::To(n) | ast::RenameTableNameKind::As(n) => object_name(n),
+                    ast::RenameTableNameKind::To(n) | ast::RenameTableNameKind::As(n) => {
+                        object_name(n)
+                    }
                 };
                 if exists(cat, &new).is_some() {
-                    return err(format!("there is already another table or index with this name: {new}"));
+                    return err(format!(
+                        "there is already another table or index with this name: {new}"
+                    ));
                 }
                 for (rowid, mut e) in schema::read_schema(pager)? {
                     if !e.tbl_name.eq_ignore_ascii_case(&table.name) {
@@ -375,7 +542,11 @@ fn alter_table(at: &ast::AlterTable, pager: &mut Pager, cat: &Catalog) -> Result
                         e.name.clone_from(&new);
                         e.sql = e.sql.map(|s| rename_in_create(&s, &new));
                     } else if e.sql.is_none() {
-                        e.name = e.name.replacen(&format!("sqlite_autoindex_{}_", table.name), &format!("sqlite_autoindex_{new}_"), 1);
+                        e.name = e.name.replacen(
+                            &format!("sqlite_autoindex_{}_", table.name),
+                            &format!("sqlite_autoindex_{new}_"),
+                            1,
+                        );
                     } else if let Some(s) = &e.sql {
                         e.sql = Some(rename_table_ref(s, &table.name, &new));
                     }
@@ -387,9 +558,13 @@ fn alter_table(at: &ast::AlterTable, pager: &mut Pager, cat: &Catalog) -> Result
                 if table.column_index(&column_def.name.value).is_some() {
                     return err(format!("duplicate column name: {}", column_def.name.value));
                 }
-                let Some((rowid, mut e)) = find_entry(pager, &table.name)? else { return err("table vanished") };
+                let Some((rowid, mut e)) = find_entry(pager, &table.name)? else {
+                    return err("table vanished");
+                };
                 let sql = e.sql.clone().unwrap_or_default();
-                let close = sql.rfind(')').ok_or_else(|| Error::corrupt_file("CREATE TABLE without a closing parenthesis"))?;
+                let close = sql.rfind(')').ok_or_else(|| {
+                    Error::corrupt_file("CREATE TABLE without a closing parenthesis")
+                })?;
                 e.sql = Some(format!("{}, {}{}", &sql[..close], column_def, &sql[close..]));
                 schema::remove_entry(pager, rowid)?;
                 schema::add_entry(pager, &e)?;
@@ -463,12 +638,11 @@ pub fn sequence_value(cx: &mut Cx<'_>, table: &str) -> Result<i64> {
 pub fn set_sequence(cx: &mut Cx<'_>, table: &str, rowid: i64) -> Result<()> {
     let Some(root) = sequence_root(cx.pager)? else { return Ok(()) };
     let existing = sequence_row(cx.pager, root, table)?;
-    let (key, cur) = match existing {
-        Some((k, s)) => (k, s),
-        None => {
-            let mut c = Cursor::new(root, TreeKind::Table);
-            (if c.last(cx.pager)? { c.rowid(cx.pager)? + 1 } else { 1 }, i64::MIN)
-        }
+    let (key, cur) = if let Some((k, s)) = existing {
+        (k, s)
+    } else {
+        let mut c = Cursor::new(root, TreeKind::Table);
+        (if c.last(cx.pager)? { c.rowid(cx.pager)? + 1 } else { 1 }, i64::MIN)
     };
     if rowid > cur {
         let mut rec = Vec::new();
@@ -484,8 +658,14 @@ mod tests {
 
     #[test]
     fn normalizes_create_text_like_sqlite() {
-        assert_eq!(normalized_create("create table if not exists t1(a, b);", "TABLE"), "CREATE TABLE t1(a, b)");
-        assert_eq!(normalized_create("CREATE UNIQUE INDEX i1 ON t1(a)", "UNIQUE INDEX"), "CREATE UNIQUE INDEX i1 ON t1(a)");
+        assert_eq!(
+            normalized_create("create table if not exists t1(a, b);", "TABLE"),
+            "CREATE TABLE t1(a, b)"
+        );
+        assert_eq!(
+            normalized_create("CREATE UNIQUE INDEX i1 ON t1(a)", "UNIQUE INDEX"),
+            "CREATE UNIQUE INDEX i1 ON t1(a)"
+        );
         assert_eq!(rename_in_create("CREATE TABLE \"a b\"(x)", "c"), "CREATE TABLE c(x)");
     }
 }

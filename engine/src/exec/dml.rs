@@ -151,14 +151,21 @@ fn writable_table(cat: &Catalog, name: &ast::ObjectName) -> Result<Arc<Table>> {
     }
     let t = cat.table(&n).cloned().ok_or_else(|| Error::Sql(format!("no such table: {n}")))?;
     if t.without_rowid {
-        return Err(Error::Unsupported(format!("writing WITHOUT ROWID table {n} is not supported yet")));
+        return Err(Error::Unsupported(format!(
+            "writing WITHOUT ROWID table {n} is not supported yet"
+        )));
     }
     Ok(t)
 }
 
 /// Binds the writer of a table: its indexes, checks and defaults over a new row slot. The
 /// caller has pushed a scope with the table at `slot`.
-fn writer(b: &mut Binder<'_>, cat: &Catalog, table: Arc<Table>, slot: usize) -> Result<TableWriter> {
+fn writer(
+    b: &mut Binder<'_>,
+    cat: &Catalog,
+    table: Arc<Table>,
+    slot: usize,
+) -> Result<TableWriter> {
     let mut indexes = Vec::new();
     for idx in cat.indexes_of(&table.name) {
         let mut keys = Vec::with_capacity(idx.columns.len());
@@ -166,7 +173,12 @@ fn writer(b: &mut Binder<'_>, cat: &Catalog, table: Arc<Table>, slot: usize) -> 
             keys.push(match (c.column, &c.expr) {
                 (Some(col), _) => Expr::Col(slot, col),
                 (None, Some(e)) => b.expr(e)?,
-                (None, None) => return Err(Error::corrupt_file(format!("index {} has an empty column", idx.name))),
+                (None, None) => {
+                    return Err(Error::corrupt_file(format!(
+                        "index {} has an empty column",
+                        idx.name
+                    )))
+                }
             });
         }
         let predicate = match &idx.predicate {
@@ -191,7 +203,11 @@ fn writer(b: &mut Binder<'_>, cat: &Catalog, table: Arc<Table>, slot: usize) -> 
     Ok(TableWriter { table, slot, indexes, checks, defaults })
 }
 
-fn assignments(b: &mut Binder<'_>, table: &Table, list: &[ast::Assignment]) -> Result<Vec<(usize, Expr)>> {
+fn assignments(
+    b: &mut Binder<'_>,
+    table: &Table,
+    list: &[ast::Assignment],
+) -> Result<Vec<(usize, Expr)>> {
     let mut out = Vec::new();
     for a in list {
         let names: Vec<String> = match &a.target {
@@ -204,7 +220,12 @@ fn assignments(b: &mut Binder<'_>, table: &Table, list: &[ast::Assignment]) -> R
         let name = &names[0];
         let col = match table.column_index(name) {
             Some(c) => c,
-            None if name.eq_ignore_ascii_case("rowid") || name.eq_ignore_ascii_case("oid") || name.eq_ignore_ascii_case("_rowid_") => table.columns.len(),
+            None if name.eq_ignore_ascii_case("rowid")
+                || name.eq_ignore_ascii_case("oid")
+                || name.eq_ignore_ascii_case("_rowid_") =>
+            {
+                table.columns.len()
+            }
             None => return err(format!("no such column: {name}")),
         };
         out.push((col, b.expr(&a.value)?));
@@ -212,7 +233,12 @@ fn assignments(b: &mut Binder<'_>, table: &Table, list: &[ast::Assignment]) -> R
     Ok(out)
 }
 
-fn returning(b: &mut Binder<'_>, items: Option<&Vec<ast::SelectItem>>, table: &Table, slot: usize) -> Result<(Vec<Expr>, Vec<String>)> {
+fn returning(
+    b: &mut Binder<'_>,
+    items: Option<&Vec<ast::SelectItem>>,
+    table: &Table,
+    slot: usize,
+) -> Result<(Vec<Expr>, Vec<String>)> {
     let mut exprs = Vec::new();
     let mut names = Vec::new();
     for it in items.map_or(&[][..], Vec::as_slice) {
@@ -238,8 +264,14 @@ fn returning(b: &mut Binder<'_>, items: Option<&Vec<ast::SelectItem>>, table: &T
 }
 
 /// Binds an `INSERT`. Returns the plan and the `RETURNING` column names.
-pub fn bind_insert(b: &mut Binder<'_>, cat: &Catalog, ins: &ast::Insert) -> Result<(InsertPlan, Vec<String>)> {
-    let ast::TableObject::TableName(name) = &ins.table else { return err("unsupported INSERT target") };
+pub fn bind_insert(
+    b: &mut Binder<'_>,
+    cat: &Catalog,
+    ins: &ast::Insert,
+) -> Result<(InsertPlan, Vec<String>)> {
+    let ast::TableObject::TableName(name) = &ins.table else {
+        return err("unsupported INSERT target");
+    };
     let table = writable_table(cat, name)?;
     let ncols = table.columns.len();
     let targets: Vec<usize> = if ins.columns.is_empty() {
@@ -249,24 +281,38 @@ pub fn bind_insert(b: &mut Binder<'_>, cat: &Catalog, ins: &ast::Insert) -> Resu
             .iter()
             .map(|c| {
                 let n = object_name(c);
-                table.column_index(&n).or_else(|| {
-                    (n.eq_ignore_ascii_case("rowid") || n.eq_ignore_ascii_case("oid") || n.eq_ignore_ascii_case("_rowid_")).then_some(ncols)
-                })
-                .ok_or_else(|| Error::Sql(format!("table {} has no column named {n}", table.name)))
+                table
+                    .column_index(&n)
+                    .or_else(|| {
+                        (n.eq_ignore_ascii_case("rowid")
+                            || n.eq_ignore_ascii_case("oid")
+                            || n.eq_ignore_ascii_case("_rowid_"))
+                        .then_some(ncols)
+                    })
+                    .ok_or_else(|| {
+                        Error::Sql(format!("table {} has no column named {n}", table.name))
+                    })
             })
             .collect::<Result<_>>()?
     };
     let source = match &ins.source {
         None => InsertSource::Defaults,
         Some(q) => match q.body.as_ref() {
-            ast::SetExpr::Values(v) if q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none() => {
+            ast::SetExpr::Values(v)
+                if q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none() =>
+            {
                 b.push_empty_scope();
                 let mut rows = Vec::with_capacity(v.rows.len());
                 for r in &v.rows {
                     if r.content.len() != targets.len() {
                         b.pop_scope();
                         return if ins.columns.is_empty() {
-                            err(format!("table {} has {} columns but {} values were supplied", table.name, ncols, r.content.len()))
+                            err(format!(
+                                "table {} has {} columns but {} values were supplied",
+                                table.name,
+                                ncols,
+                                r.content.len()
+                            ))
                         } else {
                             err(format!("{} values for {} columns", r.content.len(), targets.len()))
                         };
@@ -284,7 +330,10 @@ pub fn bind_insert(b: &mut Binder<'_>, cat: &Catalog, ins: &ast::Insert) -> Resu
                 let sel = b.query(q)?;
                 if sel.ncols != targets.len() {
                     return if ins.columns.is_empty() {
-                        err(format!("table {} has {} columns but {} values were supplied", table.name, ncols, sel.ncols))
+                        err(format!(
+                            "table {} has {} columns but {} values were supplied",
+                            table.name, ncols, sel.ncols
+                        ))
                     } else {
                         err(format!("{} values for {} columns", sel.ncols, targets.len()))
                     };
@@ -304,7 +353,11 @@ pub fn bind_insert(b: &mut Binder<'_>, cat: &Catalog, ins: &ast::Insert) -> Resu
                 let target = match &oc.conflict_target {
                     Some(ast::ConflictTarget::Columns { columns, .. }) => columns
                         .iter()
-                        .map(|c| table.column_index(&c.value).ok_or_else(|| Error::Sql(format!("no such column: {}", c.value))))
+                        .map(|c| {
+                            table
+                                .column_index(&c.value)
+                                .ok_or_else(|| Error::Sql(format!("no such column: {}", c.value)))
+                        })
                         .collect::<Result<Vec<_>>>()?,
                     _ => Vec::new(),
                 };
@@ -325,7 +378,8 @@ pub fn bind_insert(b: &mut Binder<'_>, cat: &Catalog, ins: &ast::Insert) -> Resu
             None => None,
         };
         let (ret, names) = returning(b, ins.returning.as_ref(), &table, slot)?;
-        let conflict = if ins.replace_into { Conflict::Replace } else { conflict_of(ins.or.as_ref()) };
+        let conflict =
+            if ins.replace_into { Conflict::Replace } else { conflict_of(ins.or.as_ref()) };
         Ok((InsertPlan { w, targets, source, conflict, upsert, returning: ret }, names))
     })();
     b.pop_scope();
@@ -333,7 +387,12 @@ pub fn bind_insert(b: &mut Binder<'_>, cat: &Catalog, ins: &ast::Insert) -> Resu
 }
 
 /// A core scanning one table with a WHERE clause (for UPDATE and DELETE).
-fn scan_core(b: &mut Binder<'_>, table: &Arc<Table>, slot: usize, selection: Option<&ast::Expr>) -> Result<Core> {
+fn scan_core(
+    b: &mut Binder<'_>,
+    table: &Arc<Table>,
+    slot: usize,
+    selection: Option<&ast::Expr>,
+) -> Result<Core> {
     let mut conds = Vec::new();
     if let Some(w) = selection {
         let e = b.expr(w)?;
@@ -349,17 +408,31 @@ fn scan_core(b: &mut Binder<'_>, table: &Arc<Table>, slot: usize, selection: Opt
         }
     }
     let agg_slot = b.alloc_slot();
-    let source = Source { slot, ncols: table.columns.len(), kind: SourceKind::Table(table.clone()), left_join: false, on: Vec::new(), access: Access::Scan, correlated: false };
+    let source = Source {
+        slot,
+        ncols: table.columns.len(),
+        kind: SourceKind::Table(table.clone()),
+        left_join: false,
+        on: Vec::new(),
+        access: Access::Scan,
+        correlated: false,
+    };
     b.plan_scan(vec![source], conds, agg_slot)
 }
 
 /// Binds an `UPDATE`.
-pub fn bind_update(b: &mut Binder<'_>, cat: &Catalog, up: &ast::Update) -> Result<(UpdatePlan, Vec<String>)> {
+pub fn bind_update(
+    b: &mut Binder<'_>,
+    cat: &Catalog,
+    up: &ast::Update,
+) -> Result<(UpdatePlan, Vec<String>)> {
     if up.from.is_some() {
         return err("UPDATE ... FROM is not supported yet");
     }
     let (name, alias) = match &up.table.relation {
-        ast::TableFactor::Table { name, alias, .. } => (name, alias.as_ref().map(|a| a.name.value.clone())),
+        ast::TableFactor::Table { name, alias, .. } => {
+            (name, alias.as_ref().map(|a| a.name.value.clone()))
+        }
         _ => return err("unsupported UPDATE target"),
     };
     let table = writable_table(cat, name)?;
@@ -370,14 +443,27 @@ pub fn bind_update(b: &mut Binder<'_>, cat: &Catalog, up: &ast::Update) -> Resul
         let assignments = assignments(b, &table, &up.assignments)?;
         let scan = scan_core(b, &table, slot, up.selection.as_ref())?;
         let (ret, names) = returning(b, up.returning.as_ref(), &table, slot)?;
-        Ok((UpdatePlan { w, scan, assignments, conflict: conflict_of(up.or.as_ref()), returning: ret }, names))
+        Ok((
+            UpdatePlan {
+                w,
+                scan,
+                assignments,
+                conflict: conflict_of(up.or.as_ref()),
+                returning: ret,
+            },
+            names,
+        ))
     })();
     b.pop_scope();
     r
 }
 
 /// Binds a `DELETE`.
-pub fn bind_delete(b: &mut Binder<'_>, cat: &Catalog, del: &ast::Delete) -> Result<(DeletePlan, Vec<String>)> {
+pub fn bind_delete(
+    b: &mut Binder<'_>,
+    cat: &Catalog,
+    del: &ast::Delete,
+) -> Result<(DeletePlan, Vec<String>)> {
     let from = match &del.from {
         ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) => v,
     };
@@ -386,7 +472,9 @@ pub fn bind_delete(b: &mut Binder<'_>, cat: &Catalog, del: &ast::Delete) -> Resu
         return err("DELETE from several tables is not supported");
     }
     let (name, alias) = match &first.relation {
-        ast::TableFactor::Table { name, alias, .. } => (name, alias.as_ref().map(|a| a.name.value.clone())),
+        ast::TableFactor::Table { name, alias, .. } => {
+            (name, alias.as_ref().map(|a| a.name.value.clone()))
+        }
         _ => return err("unsupported DELETE target"),
     };
     let table = writable_table(cat, name)?;
@@ -405,7 +493,10 @@ pub fn bind_delete(b: &mut Binder<'_>, cat: &Catalog, del: &ast::Delete) -> Resu
 // ----- running ----------------------------------------------------------------------------
 
 fn key_info(index: &Index) -> KeyInfo {
-    KeyInfo { collations: index.columns.iter().map(|c| c.collation).collect(), desc: index.columns.iter().map(|c| c.desc).collect() }
+    KeyInfo {
+        collations: index.columns.iter().map(|c| c.collation).collect(),
+        desc: index.columns.iter().map(|c| c.desc).collect(),
+    }
 }
 
 fn constraint_columns(w: &TableWriter, ip: &IndexPlan) -> String {
@@ -435,7 +526,12 @@ fn index_key(ip: &IndexPlan, cx: &mut Cx<'_>) -> Result<Option<Vec<Value>>> {
 }
 
 /// Rowids of rows (other than `own`) whose key in a unique index equals `key`.
-fn unique_conflicts(ip: &IndexPlan, key: &[Value], own: Option<i64>, cx: &mut Cx<'_>) -> Result<Vec<i64>> {
+fn unique_conflicts(
+    ip: &IndexPlan,
+    key: &[Value],
+    own: Option<i64>,
+    cx: &mut Cx<'_>,
+) -> Result<Vec<i64>> {
     if key.iter().any(|v| matches!(v, Value::Null)) {
         return Ok(Vec::new());
     }
@@ -482,7 +578,12 @@ fn index_record(key: &[Value], rowid: i64) -> Vec<u8> {
 fn delete_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
     for ip in &w.indexes {
         if let Some(key) = index_key(ip, cx)? {
-            btree::index_delete(cx.pager, ip.index.root, &key_info(&ip.index), &index_record(&key, rowid))?;
+            btree::index_delete(
+                cx.pager,
+                ip.index.root,
+                &key_info(&ip.index),
+                &index_record(&key, rowid),
+            )?;
         }
     }
     btree::table_delete(cx.pager, w.table.root, rowid)?;
@@ -518,7 +619,14 @@ enum Outcome {
 }
 
 /// Applies affinities, NOT NULL, CHECK and uniqueness to the row in the writer's slot.
-fn check_row(w: &TableWriter, rowid: i64, own: Option<i64>, conflict: Conflict, upsert: Option<&Upsert>, cx: &mut Cx<'_>) -> Result<Outcome> {
+fn check_row(
+    w: &TableWriter,
+    rowid: i64,
+    own: Option<i64>,
+    conflict: Conflict,
+    upsert: Option<&Upsert>,
+    cx: &mut Cx<'_>,
+) -> Result<Outcome> {
     let t = &w.table;
     for (i, c) in t.columns.iter().enumerate() {
         if c.not_null && matches!(cx.env[w.slot][i], Value::Null) && Some(i) != t.rowid_alias {
@@ -528,12 +636,18 @@ fn check_row(w: &TableWriter, rowid: i64, own: Option<i64>, conflict: Conflict, 
                     let d = eval(w.defaults[i].as_ref().expect("checked"), cx)?;
                     cx.env[w.slot][i] = apply_affinity(d, c.affinity);
                 }
-                _ => return Err(Error::Constraint(format!("NOT NULL constraint failed: {}.{}", t.name, c.name))),
+                _ => {
+                    return Err(Error::Constraint(format!(
+                        "NOT NULL constraint failed: {}.{}",
+                        t.name, c.name
+                    )))
+                }
             }
         }
     }
     for (text, e) in &w.checks {
-        if matches!(super::eval::eval(e, cx)?, v if crate::sql::coerce::is_true(&v) == Some(false)) {
+        if matches!(super::eval::eval(e, cx)?, v if crate::sql::coerce::is_true(&v) == Some(false))
+        {
             if conflict == Conflict::Ignore {
                 return Ok(Outcome::Skip);
             }
@@ -546,15 +660,24 @@ fn check_row(w: &TableWriter, rowid: i64, own: Option<i64>, conflict: Conflict, 
         if cur.seek_rowid(cx.pager, rowid)? {
             if let Some(u) = upsert {
                 if u.target.is_empty() || u.target.iter().all(|&c| Some(c) == t.rowid_alias) {
-                    return Ok(if u.assignments.is_some() { Outcome::Upsert(rowid) } else { Outcome::Skip });
+                    return Ok(if u.assignments.is_some() {
+                        Outcome::Upsert(rowid)
+                    } else {
+                        Outcome::Skip
+                    });
                 }
             }
             match conflict {
                 Conflict::Ignore => return Ok(Outcome::Skip),
                 Conflict::Replace => delete_by_rowid(w, rowid, cx)?,
                 _ => {
-                    let col = t.rowid_alias.map_or_else(|| "rowid".to_string(), |a| t.columns[a].name.clone());
-                    return Err(Error::Constraint(format!("UNIQUE constraint failed: {}.{col}", t.name)));
+                    let col = t
+                        .rowid_alias
+                        .map_or_else(|| "rowid".to_string(), |a| t.columns[a].name.clone());
+                    return Err(Error::Constraint(format!(
+                        "UNIQUE constraint failed: {}.{col}",
+                        t.name
+                    )));
                 }
             }
         }
@@ -570,8 +693,14 @@ fn check_row(w: &TableWriter, rowid: i64, own: Option<i64>, conflict: Conflict, 
         }
         if let Some(u) = upsert {
             let cols: Vec<usize> = ip.index.columns.iter().filter_map(|c| c.column).collect();
-            if u.target.is_empty() || (u.target.len() == cols.len() && u.target.iter().all(|c| cols.contains(c))) {
-                return Ok(if u.assignments.is_some() { Outcome::Upsert(others[0]) } else { Outcome::Skip });
+            if u.target.is_empty()
+                || (u.target.len() == cols.len() && u.target.iter().all(|c| cols.contains(c)))
+            {
+                return Ok(if u.assignments.is_some() {
+                    Outcome::Upsert(others[0])
+                } else {
+                    Outcome::Skip
+                });
             }
         }
         match conflict {
@@ -581,7 +710,12 @@ fn check_row(w: &TableWriter, rowid: i64, own: Option<i64>, conflict: Conflict, 
                     delete_by_rowid(w, r, cx)?;
                 }
             }
-            _ => return Err(Error::Constraint(format!("UNIQUE constraint failed: {}", constraint_columns(w, ip)))),
+            _ => {
+                return Err(Error::Constraint(format!(
+                    "UNIQUE constraint failed: {}",
+                    constraint_columns(w, ip)
+                )))
+            }
         }
     }
     Ok(Outcome::Write)
@@ -593,7 +727,12 @@ fn write_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
     btree::table_insert(cx.pager, w.table.root, rowid, &rec)?;
     for ip in &w.indexes {
         if let Some(key) = index_key(ip, cx)? {
-            btree::index_insert(cx.pager, ip.index.root, &key_info(&ip.index), &index_record(&key, rowid))?;
+            btree::index_insert(
+                cx.pager,
+                ip.index.root,
+                &key_info(&ip.index),
+                &index_record(&key, rowid),
+            )?;
         }
     }
     Ok(())
@@ -650,8 +789,8 @@ pub fn run_insert(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
             row[col] = Some(v);
         }
         let mut vals = Vec::with_capacity(ncols + 1);
-        for i in 0..ncols {
-            let v = match row[i].take() {
+        for (i, slot) in row.iter_mut().enumerate().take(ncols) {
+            let v = match slot.take() {
                 Some(v) => v,
                 None => match &w.defaults[i] {
                     Some(d) => eval(d, cx)?,
@@ -661,7 +800,10 @@ pub fn run_insert(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
             vals.push(apply_affinity(v, t.columns[i].affinity));
         }
         // The rowid: the alias column, an explicit rowid, or the next free one.
-        let explicit = t.rowid_alias.and_then(|a| (!matches!(vals[a], Value::Null)).then(|| vals[a].clone())).or_else(|| row[ncols].take().filter(|v| !matches!(v, Value::Null)));
+        let explicit = t
+            .rowid_alias
+            .and_then(|a| (!matches!(vals[a], Value::Null)).then(|| vals[a].clone()))
+            .or_else(|| row[ncols].take().filter(|v| !matches!(v, Value::Null)));
         let rowid = match explicit {
             Some(v) => match apply_affinity(v, Affinity::Integer) {
                 Value::Integer(i) => i,
@@ -722,7 +864,13 @@ fn collect_rows(scan: &Core, slot: usize, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
 }
 
 /// Updates one existing row (already loaded in the writer's slot).
-fn update_one(w: &TableWriter, rowid: i64, assignments: &[(usize, Expr)], conflict: Conflict, cx: &mut Cx<'_>) -> Result<bool> {
+fn update_one(
+    w: &TableWriter,
+    rowid: i64,
+    assignments: &[(usize, Expr)],
+    conflict: Conflict,
+    cx: &mut Cx<'_>,
+) -> Result<bool> {
     let t = &w.table;
     let ncols = t.columns.len();
     let old = cx.env[w.slot].clone();
@@ -733,13 +881,14 @@ fn update_one(w: &TableWriter, rowid: i64, assignments: &[(usize, Expr)], confli
     for (i, c) in t.columns.iter().enumerate() {
         new[i] = apply_affinity(std::mem::replace(&mut new[i], Value::Null), c.affinity);
     }
-    let new_rowid_val = if let Some(a) = t.rowid_alias.filter(|a| assignments.iter().any(|(c, _)| c == a)) {
-        new[a].clone()
-    } else if assignments.iter().any(|(c, _)| *c == ncols) {
-        new[ncols].clone()
-    } else {
-        Value::Integer(rowid)
-    };
+    let new_rowid_val =
+        if let Some(a) = t.rowid_alias.filter(|a| assignments.iter().any(|(c, _)| c == a)) {
+            new[a].clone()
+        } else if assignments.iter().any(|(c, _)| *c == ncols) {
+            new[ncols].clone()
+        } else {
+            Value::Integer(rowid)
+        };
     let new_rowid = match apply_affinity(new_rowid_val, Affinity::Integer) {
         Value::Integer(i) => i,
         Value::Null => rowid,
@@ -769,11 +918,8 @@ pub fn run_update(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     let ncols = p.w.table.columns.len();
     let mut out = Vec::new();
     for row in rows {
-        let rowid = match row[ncols] {
-            Value::Integer(r) => r,
-            _ => continue,
-        };
-        cx.env[p.w.slot] = row.clone();
+        let Value::Integer(rowid) = row[ncols] else { continue };
+        cx.env[p.w.slot].clone_from(&row);
         if p.conflict == Conflict::Ignore {
             // IGNORE must leave a row untouched when it would conflict: check on a copy first.
             let sp = cx.pager.savepoint()?;
@@ -803,10 +949,7 @@ pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     let ncols = p.w.table.columns.len();
     let mut out = Vec::new();
     for row in rows {
-        let rowid = match row[ncols] {
-            Value::Integer(r) => r,
-            _ => continue,
-        };
+        let Value::Integer(rowid) = row[ncols] else { continue };
         cx.env[p.w.slot] = row;
         if !p.returning.is_empty() {
             out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);

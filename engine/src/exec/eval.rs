@@ -7,7 +7,9 @@ use std::rc::Rc;
 use super::query::run_select;
 use super::Cx;
 use crate::error::{Error, Result};
-use crate::sql::coerce::{self, apply_comparison_affinity, compare_sql, is_true, to_integer, to_text};
+use crate::sql::coerce::{
+    self, apply_comparison_affinity, compare_sql, is_true, to_integer, to_text,
+};
 use crate::sql::plan::{BitOp, CmpOp, Expr};
 use crate::storage::record::{compare_values, Collation};
 use crate::storage::Value;
@@ -35,7 +37,12 @@ fn truth(v: &Value) -> Option<bool> {
 }
 
 /// Compares two values as an SQL comparison does: affinity applied, NULL → None.
-fn compare(a: Value, b: Value, coll: Collation, aff: Option<crate::sql::coerce::Affinity>) -> Option<Ordering> {
+fn compare(
+    a: Value,
+    b: Value,
+    coll: Collation,
+    aff: Option<crate::sql::coerce::Affinity>,
+) -> Option<Ordering> {
     let (a, b) = (apply_comparison_affinity(a, aff), apply_comparison_affinity(b, aff));
     compare_sql(&a, &b, coll)
 }
@@ -149,7 +156,9 @@ pub fn eval(e: &Expr, cx: &mut Cx<'_>) -> Result<Value> {
                 _ => None,
             })
         }
-        Expr::IsNull(x, negated) => Value::Integer(i64::from(matches!(eval(x, cx)?, Value::Null) != *negated)),
+        Expr::IsNull(x, negated) => {
+            Value::Integer(i64::from(matches!(eval(x, cx)?, Value::Null) != *negated))
+        }
         Expr::Like { e, pat, esc, negated, glob } => {
             let (v, p) = (eval(e, cx)?, eval(pat, cx)?);
             let esc = match esc {
@@ -160,7 +169,11 @@ pub fn eval(e: &Expr, cx: &mut Cx<'_>) -> Result<Value> {
                         let mut chars = s.chars();
                         match (chars.next(), chars.next()) {
                             (Some(c), None) => Some(c),
-                            _ => return Err(Error::Sql("ESCAPE expression must be a single character".into())),
+                            _ => {
+                                return Err(Error::Sql(
+                                    "ESCAPE expression must be a single character".into(),
+                                ))
+                            }
                         }
                     }
                 },
@@ -228,7 +241,8 @@ pub fn eval(e: &Expr, cx: &mut Cx<'_>) -> Result<Value> {
                 return Ok(Value::Null);
             }
             let v = apply_comparison_affinity(v, *aff);
-            let found = sorted.binary_search_by(|x| compare_values(x.as_ref(), v.as_ref(), *coll)).is_ok();
+            let found =
+                sorted.binary_search_by(|x| compare_values(x.as_ref(), v.as_ref(), *coll)).is_ok();
             bool_value(if found {
                 Some(!*negated)
             } else if *has_null {
@@ -239,12 +253,28 @@ pub fn eval(e: &Expr, cx: &mut Cx<'_>) -> Result<Value> {
         }
         Expr::Exists { sub, negated } => {
             let r = sub_result(*sub, cx, |rows| SubResult::Exists(!rows.is_empty()), Some(1))?;
-            let SubResult::Exists(b) = r.as_ref() else { return Err(Error::Sql("internal: EXISTS expected".into())) };
+            let SubResult::Exists(b) = r.as_ref() else {
+                return Err(Error::Sql("internal: EXISTS expected".into()));
+            };
             Value::Integer(i64::from(*b != *negated))
         }
         Expr::Scalar(sub) => {
-            let r = sub_result(*sub, cx, |rows| SubResult::Scalar(rows.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Null)), Some(1))?;
-            let SubResult::Scalar(v) = r.as_ref() else { return Err(Error::Sql("internal: scalar expected".into())) };
+            let r = sub_result(
+                *sub,
+                cx,
+                |rows| {
+                    SubResult::Scalar(
+                        rows.into_iter()
+                            .next()
+                            .and_then(|r| r.into_iter().next())
+                            .unwrap_or(Value::Null),
+                    )
+                },
+                Some(1),
+            )?;
+            let SubResult::Scalar(v) = r.as_ref() else {
+                return Err(Error::Sql("internal: scalar expected".into()));
+            };
             v.clone()
         }
         Expr::Case { operand, whens, else_, coll } => {
@@ -307,7 +337,12 @@ pub fn eval_true(e: &Expr, cx: &mut Cx<'_>) -> Result<bool> {
     Ok(truth(&eval(e, cx)?) == Some(true))
 }
 
-fn sub_result(sub: usize, cx: &mut Cx<'_>, make: impl FnOnce(Vec<Vec<Value>>) -> SubResult, max_rows: Option<usize>) -> Result<Rc<SubResult>> {
+fn sub_result(
+    sub: usize,
+    cx: &mut Cx<'_>,
+    make: impl FnOnce(Vec<Vec<Value>>) -> SubResult,
+    max_rows: Option<usize>,
+) -> Result<Rc<SubResult>> {
     let plan = &cx.subs[sub];
     if !plan.correlated {
         if let Some(r) = &cx.sub_cache[sub] {
@@ -323,7 +358,12 @@ fn sub_result(sub: usize, cx: &mut Cx<'_>, make: impl FnOnce(Vec<Vec<Value>>) ->
     Ok(r)
 }
 
-fn in_set(sub: usize, coll: Collation, aff: Option<crate::sql::coerce::Affinity>, cx: &mut Cx<'_>) -> Result<Rc<SubResult>> {
+fn in_set(
+    sub: usize,
+    coll: Collation,
+    aff: Option<crate::sql::coerce::Affinity>,
+    cx: &mut Cx<'_>,
+) -> Result<Rc<SubResult>> {
     sub_result(
         sub,
         cx,

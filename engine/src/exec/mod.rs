@@ -45,8 +45,23 @@ pub struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     /// A context for a statement with `nslots` slots.
-    pub fn new(pager: &'a mut Pager, params: &'a [Value], subs: &'a [SubPlan], nslots: usize, fnctx: &'a mut FnContext) -> Self {
-        Cx { pager, params, subs, sub_cache: vec![None; subs.len()], env: vec![Vec::new(); nslots], fnctx, materialized: HashMap::new(), changes: 0 }
+    pub fn new(
+        pager: &'a mut Pager,
+        params: &'a [Value],
+        subs: &'a [SubPlan],
+        nslots: usize,
+        fnctx: &'a mut FnContext,
+    ) -> Self {
+        Cx {
+            pager,
+            params,
+            subs,
+            sub_cache: vec![None; subs.len()],
+            env: vec![Vec::new(); nslots],
+            fnctx,
+            materialized: HashMap::new(),
+            changes: 0,
+        }
     }
 }
 
@@ -81,6 +96,23 @@ pub struct Bound {
 }
 
 impl Bound {
+    /// Whether the statement needs a savepoint to be undone alone on error. A one-row `INSERT`
+    /// checks every constraint before it writes anything, so it needs none.
+    #[must_use]
+    pub fn needs_savepoint(&self) -> bool {
+        match &self.plan {
+            Plan::Insert(p) => {
+                !(matches!(&p.source, dml::InsertSource::Values(rows) if rows.len() == 1)
+                    && p.upsert.is_none()
+                    && matches!(
+                        p.conflict,
+                        dml::Conflict::Abort | dml::Conflict::Fail | dml::Conflict::Ignore
+                    ))
+            }
+            _ => true,
+        }
+    }
+
     /// Whether running it writes the database.
     #[must_use]
     pub fn writes(&self) -> bool {

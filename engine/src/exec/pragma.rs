@@ -36,7 +36,11 @@ fn text(s: &str) -> Value {
 }
 
 /// Header-backed pragmas: returns `None` if `name` is not one of them.
-pub fn header_pragma(name: &str, arg: Option<&str>, pager: &mut Pager) -> Result<Option<Vec<Vec<Value>>>> {
+pub fn header_pragma(
+    name: &str,
+    arg: Option<&str>,
+    pager: &mut Pager,
+) -> Result<Option<Vec<Vec<Value>>>> {
     let field = match name {
         "user_version" => offset::USER_VERSION,
         "application_id" => offset::APPLICATION_ID,
@@ -44,7 +48,8 @@ pub fn header_pragma(name: &str, arg: Option<&str>, pager: &mut Pager) -> Result
         "page_count" => return Ok(Some(vec![vec![int(i64::from(pager.db_size()))]])),
         "page_size" => return Ok(Some(vec![vec![int(pager.page_size() as i64)]])),
         "freelist_count" => {
-            let n = if pager.db_size() == 0 { 0 } else { pager.header_u32(offset::FREELIST_COUNT)? };
+            let n =
+                if pager.db_size() == 0 { 0 } else { pager.header_u32(offset::FREELIST_COUNT)? };
             return Ok(Some(vec![vec![int(i64::from(n))]]));
         }
         _ => return Ok(None),
@@ -56,7 +61,10 @@ pub fn header_pragma(name: &str, arg: Option<&str>, pager: &mut Pager) -> Result
             Ok(Some(vec![vec![int(i64::from(v as i32))]]))
         }
         Some(a) => {
-            let v: i64 = a.trim().parse().map_err(|_| Error::Sql(format!("invalid value for PRAGMA {name}: {a}")))?;
+            let v: i64 = a
+                .trim()
+                .parse()
+                .map_err(|_| Error::Sql(format!("invalid value for PRAGMA {name}: {a}")))?;
             pager.set_header_u32(field, v as u32)?;
             Ok(Some(Vec::new()))
         }
@@ -64,17 +72,35 @@ pub fn header_pragma(name: &str, arg: Option<&str>, pager: &mut Pager) -> Result
 }
 
 /// Schema pragmas: returns `None` if `name` is not one of them.
-pub fn schema_pragma(name: &str, arg: Option<&str>, cat: &Catalog, pager: &mut Pager) -> Result<Option<Vec<Vec<Value>>>> {
+pub fn schema_pragma(
+    name: &str,
+    arg: Option<&str>,
+    cat: &Catalog,
+    pager: &mut Pager,
+) -> Result<Option<Vec<Vec<Value>>>> {
     Ok(Some(match name {
         "table_info" | "table_xinfo" => {
             let Some(t) = arg.and_then(|a| cat.table(a)) else { return Ok(Some(Vec::new())) };
-            let pk_cols: Vec<usize> = t.columns.iter().enumerate().filter(|(_, c)| c.primary_key).map(|(i, _)| i).collect();
+            let pk_cols: Vec<usize> = t
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.primary_key)
+                .map(|(i, _)| i)
+                .collect();
             t.columns
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
                     let pk = pk_cols.iter().position(|&p| p == i).map_or(0, |p| p as i64 + 1);
-                    let mut row = vec![int(i as i64), text(&c.name), text(&c.decl_type), int(i64::from(c.not_null)), c.default.as_ref().map_or(Value::Null, |d| text(&d.to_string())), int(pk)];
+                    let mut row = vec![
+                        int(i as i64),
+                        text(&c.name),
+                        text(&c.decl_type),
+                        int(i64::from(c.not_null)),
+                        c.default.as_ref().map_or(Value::Null, |d| text(&d.to_string())),
+                        int(pk),
+                    ];
                     if name == "table_xinfo" {
                         row.push(int(0));
                     }
@@ -85,29 +111,43 @@ pub fn schema_pragma(name: &str, arg: Option<&str>, cat: &Catalog, pager: &mut P
         "index_list" => {
             let Some(t) = arg.and_then(|a| cat.table(a)) else { return Ok(Some(Vec::new())) };
             let mut idx = cat.indexes_of(&t.name);
-            idx.sort_by(|a, b| b.root.0.cmp(&a.root.0));
+            idx.sort_by_key(|x| std::cmp::Reverse(x.root.0));
             idx.iter()
                 .enumerate()
                 .map(|(i, x)| {
                     let origin = if x.sql.is_some() {
                         "c"
-                    } else if x.columns.iter().all(|c| c.column.is_some_and(|col| t.columns[col].primary_key)) {
+                    } else if x
+                        .columns
+                        .iter()
+                        .all(|c| c.column.is_some_and(|col| t.columns[col].primary_key))
+                    {
                         "pk"
                     } else {
                         "u"
                     };
-                    vec![int(i as i64), text(&x.name), int(i64::from(x.unique)), text(origin), int(i64::from(x.predicate.is_some()))]
+                    vec![
+                        int(i as i64),
+                        text(&x.name),
+                        int(i64::from(x.unique)),
+                        text(origin),
+                        int(i64::from(x.predicate.is_some())),
+                    ]
                 })
                 .collect()
         }
         "index_info" => {
-            let Some(x) = arg.and_then(|a| cat.indexes.get(&a.to_ascii_lowercase())) else { return Ok(Some(Vec::new())) };
+            let Some(x) = arg.and_then(|a| cat.indexes.get(&a.to_ascii_lowercase())) else {
+                return Ok(Some(Vec::new()));
+            };
             let t = cat.tables.get(&x.table);
             x.columns
                 .iter()
                 .enumerate()
                 .map(|(i, c)| match (c.column, t) {
-                    (Some(col), Some(t)) => vec![int(i as i64), int(col as i64), text(&t.columns[col].name)],
+                    (Some(col), Some(t)) => {
+                        vec![int(i as i64), int(col as i64), text(&t.columns[col].name)]
+                    }
                     _ => vec![int(i as i64), int(-2), Value::Null],
                 })
                 .collect()
@@ -116,13 +156,31 @@ pub fn schema_pragma(name: &str, arg: Option<&str>, cat: &Catalog, pager: &mut P
             if pager.db_size() == 0 {
                 return Ok(Some(vec![vec![text("ok")]]));
             }
-            let mut trees = vec![TreeCheck { root: PageNo::ONE, kind: TreeKind::Table, key_info: None, name: "sqlite_schema".into() }];
+            let mut trees = vec![TreeCheck {
+                root: PageNo::ONE,
+                kind: TreeKind::Table,
+                key_info: None,
+                name: "sqlite_schema".into(),
+            }];
             for t in cat.tables.values() {
-                trees.push(TreeCheck { root: t.root, kind: TreeKind::Table, key_info: None, name: t.name.clone() });
+                trees.push(TreeCheck {
+                    root: t.root,
+                    kind: TreeKind::Table,
+                    key_info: None,
+                    name: t.name.clone(),
+                });
             }
             for x in cat.indexes.values() {
-                let info = KeyInfo { collations: x.columns.iter().map(|c| c.collation).collect(), desc: x.columns.iter().map(|c| c.desc).collect() };
-                trees.push(TreeCheck { root: x.root, kind: TreeKind::Index, key_info: Some(info), name: x.name.clone() });
+                let info = KeyInfo {
+                    collations: x.columns.iter().map(|c| c.collation).collect(),
+                    desc: x.columns.iter().map(|c| c.desc).collect(),
+                };
+                trees.push(TreeCheck {
+                    root: x.root,
+                    kind: TreeKind::Index,
+                    key_info: Some(info),
+                    name: x.name.clone(),
+                });
             }
             let problems = integrity_check(pager, &trees)?;
             if problems.is_empty() {

@@ -12,7 +12,10 @@ use crate::functions;
 use crate::sql::coerce::{apply_affinity, Affinity};
 use crate::sql::plan::{Access, Body, CompoundOp, Core, Expr, Select, Source, SourceKind};
 use crate::storage::btree::{Cursor, SeekOp, TreeKind};
-use crate::storage::record::{compare_record_to_key, compare_values, decode_record, encode_record, Collation, KeyInfo, RecordView};
+use crate::storage::record::{
+    compare_record_to_key, compare_values, decode_record, encode_record, Collation, KeyInfo,
+    RecordView,
+};
 use crate::storage::Value;
 
 /// A produced row.
@@ -95,7 +98,15 @@ fn limit_value(v: &Value, what: &str) -> Result<Option<usize>> {
         Value::Null => i64::from(what != "LIMIT") - 1,
         Value::Real(_) => return Err(Error::Sql("datatype mismatch".into())),
     };
-    Ok(if n < 0 { if what == "LIMIT" { None } else { Some(0) } } else { Some(n as usize) })
+    Ok(if n < 0 {
+        if what == "LIMIT" {
+            None
+        } else {
+            Some(0)
+        }
+    } else {
+        Some(n as usize)
+    })
 }
 
 /// Runs a query body (rows may carry hidden sort keys after the visible columns).
@@ -220,7 +231,8 @@ fn new_states(core: &Core) -> Result<Vec<Box<dyn functions::Aggregate>>> {
     core.aggs
         .iter()
         .map(|a| {
-            functions::new_aggregate(&a.name, a.args.len())?.ok_or_else(|| Error::Sql(format!("no such function: {}", a.name)))
+            functions::new_aggregate(&a.name, a.args.len())?
+                .ok_or_else(|| Error::Sql(format!("no such function: {}", a.name)))
         })
         .collect()
 }
@@ -265,16 +277,21 @@ fn run_aggregate(core: &Core, cx: &mut Cx<'_>, pass: bool) -> Result<Vec<Row>> {
             for g in &core.group_by {
                 key.push(eval(g, cx)?);
             }
-            let norm: Vec<Value> = key.iter().zip(&core.group_colls).map(|(v, c)| normalize_coll(v, *c)).collect();
+            let norm: Vec<Value> =
+                key.iter().zip(&core.group_colls).map(|(v, c)| normalize_coll(v, *c)).collect();
             let mut enc = Vec::new();
             encode_record(&norm, &mut enc);
-            let gi = match index.get(&enc) {
-                Some(&i) => i,
-                None => {
-                    groups.push(Group { key, rep: Vec::new(), states: new_states(core)?, seen: vec![HashSet::new(); core.aggs.len()] });
-                    index.insert(enc, groups.len() - 1);
-                    groups.len() - 1
-                }
+            let gi = if let Some(&i) = index.get(&enc) {
+                i
+            } else {
+                groups.push(Group {
+                    key,
+                    rep: Vec::new(),
+                    states: new_states(core)?,
+                    seen: vec![HashSet::new(); core.aggs.len()],
+                });
+                index.insert(enc, groups.len() - 1);
+                groups.len() - 1
             };
             for (ai, a) in core.aggs.iter().enumerate() {
                 if let Some(f) = &a.filter {
@@ -297,7 +314,9 @@ fn run_aggregate(core: &Core, cx: &mut Cx<'_>, pass: bool) -> Result<Vec<Row>> {
                 }
                 groups[gi].states[ai].step(&args)?;
             }
-            groups[gi].rep = core.slots.iter().map(|&s| cx.env[s].clone()).collect();
+            if core.bare_columns || groups[gi].rep.is_empty() {
+                groups[gi].rep = core.slots.iter().map(|&s| cx.env[s].clone()).collect();
+            }
             Ok(true)
         })?;
     }
@@ -347,7 +366,11 @@ fn run_aggregate(core: &Core, cx: &mut Cx<'_>, pass: bool) -> Result<Vec<Row>> {
 }
 
 /// Calls `f` for every joined row of a core that passes its filters (no grouping or output).
-pub fn for_each_match(core: &Core, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>) -> Result<()> {
+pub fn for_each_match(
+    core: &Core,
+    cx: &mut Cx<'_>,
+    f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>,
+) -> Result<()> {
     for p in &core.pre_filters {
         if !eval_true(p, cx)? {
             return Ok(());
@@ -359,7 +382,12 @@ pub fn for_each_match(core: &Core, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_
 
 /// The nested loop: sets the row of level `level` and recurses; `f` sees each joined row.
 /// Returns false when `f` asked to stop.
-fn scan(core: &Core, level: usize, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>) -> Result<bool> {
+fn scan(
+    core: &Core,
+    level: usize,
+    cx: &mut Cx<'_>,
+    f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>,
+) -> Result<bool> {
     if level == core.sources.len() {
         return f(cx);
     }
@@ -398,7 +426,11 @@ fn scan(core: &Core, level: usize, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_
 /// rowid alias filled in) followed by the rowid.
 pub fn table_row(payload: &[u8], rowid: i64, table: &crate::sql::catalog::Table) -> Result<Row> {
     let mut row = decode_record(payload)?;
-    row.resize(table.columns.len(), Value::Null);
+    let stored = row.len();
+    for c in table.columns.iter().skip(stored) {
+        row.push(c.default_value.clone());
+    }
+    row.truncate(table.columns.len());
     if let Some(a) = table.rowid_alias {
         row[a] = Value::Integer(rowid);
     }
@@ -410,17 +442,29 @@ pub fn table_row(payload: &[u8], rowid: i64, table: &crate::sql::catalog::Table)
 fn as_rowid(v: Value) -> Option<i64> {
     match apply_affinity(v, Affinity::Numeric) {
         Value::Integer(i) => Some(i),
-        Value::Real(r) if r.fract() == 0.0 && r >= -9.223_372_036_854_776e18 && r < 9.223_372_036_854_776e18 => Some(r as i64),
+        Value::Real(r)
+            if r.fract() == 0.0
+                && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&r) =>
+        {
+            Some(r as i64)
+        }
         _ => None,
     }
 }
 
 fn key_info(index: &crate::sql::catalog::Index) -> KeyInfo {
-    KeyInfo { collations: index.columns.iter().map(|c| c.collation).collect(), desc: index.columns.iter().map(|c| c.desc).collect() }
+    KeyInfo {
+        collations: index.columns.iter().map(|c| c.collation).collect(),
+        desc: index.columns.iter().map(|c| c.desc).collect(),
+    }
 }
 
 /// Calls `f` for each row of a source (with the row in its slot).
-fn for_each_row(src: &Source, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>) -> Result<bool> {
+fn for_each_row(
+    src: &Source,
+    cx: &mut Cx<'_>,
+    f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>,
+) -> Result<bool> {
     match &src.kind {
         SourceKind::Queue => f(cx),
         SourceKind::Select(sel) => {
@@ -458,7 +502,19 @@ fn for_each_row(src: &Source, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_>) ->
             let rows = functions::json_each(&json, path.as_deref(), *recursive)?;
             for r in rows {
                 let id = r.id;
-                cx.env[src.slot] = vec![r.key, r.value, Value::Text(r.type_.to_string()), r.atom, Value::Integer(r.id), r.parent, Value::Text(r.fullkey), Value::Text(r.path), json.clone(), Value::Null, Value::Integer(id)];
+                cx.env[src.slot] = vec![
+                    r.key,
+                    r.value,
+                    Value::Text(r.type_.to_string()),
+                    r.atom,
+                    Value::Integer(r.id),
+                    r.parent,
+                    Value::Text(r.fullkey),
+                    Value::Text(r.path),
+                    json.clone(),
+                    Value::Null,
+                    Value::Integer(id),
+                ];
                 if !f(cx)? {
                     return Ok(false);
                 }
@@ -466,6 +522,10 @@ fn for_each_row(src: &Source, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_>) ->
             Ok(true)
         }
         SourceKind::Table(table) => {
+            if cx.pager.db_size() == 0 {
+                // A new, empty database: not even the schema table's page exists yet.
+                return Ok(true);
+            }
             let table = table.clone();
             let mut cur = Cursor::new(table.root, TreeKind::Table);
             match &src.access {
@@ -482,16 +542,19 @@ fn for_each_row(src: &Source, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_>) ->
                             };
                             let start = match lo_v {
                                 Some((v, incl)) => match numeric_bound(v) {
-                                    Bound::Null => return Ok(true),
-                                    Bound::Num(x) => Some(if incl { x.ceil() } else { x.floor() + 1.0 }),
-                                    Bound::AboveAll => return Ok(true),
+                                    Bound::Null | Bound::AboveAll => return Ok(true),
+                                    Bound::Num(x) => {
+                                        Some(if incl { x.ceil() } else { x.floor() + 1.0 })
+                                    }
                                 },
                                 None => None,
                             };
                             let end = match hi_v {
                                 Some((v, incl)) => match numeric_bound(v) {
                                     Bound::Null => return Ok(true),
-                                    Bound::Num(x) => Some(if incl { x.floor() } else { x.ceil() - 1.0 }),
+                                    Bound::Num(x) => {
+                                        Some(if incl { x.floor() } else { x.ceil() - 1.0 })
+                                    }
                                     Bound::AboveAll => None,
                                 },
                                 None => None,
@@ -554,9 +617,13 @@ fn for_each_row(src: &Source, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_>) ->
                             break;
                         }
                         let view = RecordView::parse(&rec)?;
-                        let rowid = match view.get(view.len().saturating_sub(1))? {
-                            crate::storage::ValueRef::Integer(r) => r,
-                            _ => return Err(Error::corrupt_file(format!("index {} entry without a rowid", index.name))),
+                        let crate::storage::ValueRef::Integer(rowid) =
+                            view.get(view.len().saturating_sub(1))?
+                        else {
+                            return Err(Error::corrupt_file(format!(
+                                "index {} entry without a rowid",
+                                index.name
+                            )));
                         };
                         rowids.push(rowid);
                         ok = icur.next(cx.pager)?;

@@ -8,8 +8,8 @@
 
 use std::fmt::Debug;
 
-use super::scalar::text_value;
 use super::check_len;
+use super::scalar::text_value;
 use crate::error::{Error, Result};
 use crate::sql::coerce::{self, numeric_type};
 use crate::storage::record::{compare_values, Collation, Value};
@@ -78,9 +78,9 @@ pub enum SumKind {
 #[derive(Debug)]
 pub struct Sum {
     kind: SumKind,
-    r_sum: f64,
-    r_err: f64,
-    i_sum: i64,
+    real: f64,
+    err: f64,
+    int: i64,
     cnt: i64,
     approx: bool,
     overflow: bool,
@@ -90,50 +90,50 @@ impl Sum {
     /// A new sum of the given kind.
     #[must_use]
     pub fn new(kind: SumKind) -> Sum {
-        Sum { kind, r_sum: 0.0, r_err: 0.0, i_sum: 0, cnt: 0, approx: false, overflow: false }
+        Sum { kind, real: 0.0, err: 0.0, int: 0, cnt: 0, approx: false, overflow: false }
     }
 
     fn kbn_step(&mut self, r: f64) {
-        let s = self.r_sum;
+        let s = self.real;
         let t = s + r;
         if s.abs() > r.abs() {
-            self.r_err += (s - t) + r;
+            self.err += (s - t) + r;
         } else {
-            self.r_err += (r - t) + s;
+            self.err += (r - t) + s;
         }
-        self.r_sum = t;
+        self.real = t;
     }
 
     fn kbn_step_int(&mut self, i: i64) {
-        if !(-4_503_599_627_370_495..=4_503_599_627_370_495).contains(&i) {
+        if (-4_503_599_627_370_495..=4_503_599_627_370_495).contains(&i) {
+            self.kbn_step(i as f64);
+        } else {
             let small = i % 16384;
             self.kbn_step((i - small) as f64);
             self.kbn_step(small as f64);
-        } else {
-            self.kbn_step(i as f64);
         }
     }
 
     fn kbn_init(&mut self, i: i64) {
-        if !(-4_503_599_627_370_495..=4_503_599_627_370_495).contains(&i) {
-            let small = i % 16384;
-            self.r_sum = (i - small) as f64;
-            self.r_err = small as f64;
+        if (-4_503_599_627_370_495..=4_503_599_627_370_495).contains(&i) {
+            self.real = i as f64;
+            self.err = 0.0;
         } else {
-            self.r_sum = i as f64;
-            self.r_err = 0.0;
+            let small = i % 16384;
+            self.real = (i - small) as f64;
+            self.err = small as f64;
         }
     }
 
     fn value(&self) -> f64 {
         if self.approx {
-            if self.r_err.is_finite() {
-                self.r_sum + self.r_err
+            if self.err.is_finite() {
+                self.real + self.err
             } else {
-                self.r_sum
+                self.real
             }
         } else {
-            self.i_sum as f64
+            self.int as f64
         }
     }
 }
@@ -154,16 +154,16 @@ impl Aggregate for Sum {
                 self.kbn_step(coerce::to_real(&args[0]));
             }
         } else if let Some(i) = int {
-            if let Some(s) = self.i_sum.checked_add(i) {
-                self.i_sum = s;
+            if let Some(s) = self.int.checked_add(i) {
+                self.int = s;
             } else {
                 self.overflow = true;
-                self.kbn_init(self.i_sum);
+                self.kbn_init(self.int);
                 self.approx = true;
                 self.kbn_step_int(i);
             }
         } else {
-            self.kbn_init(self.i_sum);
+            self.kbn_init(self.int);
             self.approx = true;
             self.kbn_step(coerce::to_real(&args[0]));
         }
@@ -171,17 +171,19 @@ impl Aggregate for Sum {
     }
 
     fn finish(&mut self) -> Result<Value> {
+        // A NaN result (inf - inf) is NULL, as sqlite3_result_double makes it.
+        let real = |r: f64| if r.is_nan() { Value::Null } else { Value::Real(r) };
         match self.kind {
-            SumKind::Total => Ok(Value::Real(self.value())),
+            SumKind::Total => Ok(real(self.value())),
             _ if self.cnt == 0 => Ok(Value::Null),
-            SumKind::Avg => Ok(Value::Real(self.value() / self.cnt as f64)),
+            SumKind::Avg => Ok(real(self.value() / self.cnt as f64)),
             SumKind::Sum => {
                 if !self.approx {
-                    Ok(Value::Integer(self.i_sum))
+                    Ok(Value::Integer(self.int))
                 } else if self.overflow {
                     Err(Error::Sql("integer overflow".into()))
                 } else {
-                    Ok(Value::Real(self.value()))
+                    Ok(real(self.value()))
                 }
             }
         }

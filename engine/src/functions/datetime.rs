@@ -1,5 +1,5 @@
 //! Date and time functions (`date`, `time`, `datetime`, `julianday`, `unixepoch`, `strftime`,
-//! `timediff`, `current_*`), following `SQLite`'s `date.c` step for step (lang_datefunc.html).
+//! `timediff`, `current_date`, `current_time`, `current_timestamp`), following `SQLite`'s `date.c` step for step (`lang_datefunc.html`).
 //!
 //! A time value is kept as in `SQLite`'s `DateTime`: a Julian day number in milliseconds
 //! (`i_jd`), and/or a broken-down Y-M-D and h:m:s, each with a validity flag, plus the raw number
@@ -11,6 +11,15 @@
 //! with a `localtime()` that is `gmtime()`. Results equal `SQLite`'s on a machine whose zone is
 //! UTC. `'now'` is [`FnContext::now_unix_ms`] when set (stable within a statement, as in
 //! `SQLite`), else the system clock.
+
+// Ports of SQLite's C algorithms keep its short variable names (z, n, i, j, e, ...) so that
+// they can be read side by side; exact float comparisons are the semantics being copied.
+#![allow(clippy::many_single_char_names, clippy::float_cmp)]
+// The modifier parser mirrors `parseModifier`'s switch: a `match` on the first letter with
+// the full comparison inside, rather than collapsed arms.
+#![allow(clippy::collapsible_match)]
+
+use std::fmt::Write as _;
 
 use super::printf::sqlite_printf;
 use super::scalar::{cstr, text_value};
@@ -338,7 +347,7 @@ impl DateTime {
     }
 
     /// `toLocaltime` with the local zone being UTC.
-    fn to_localtime(&mut self) {
+    fn make_localtime(&mut self) {
         self.compute_jd();
         let (t, year_diff) =
             if self.i_jd < 2_108_667_600 * 100_000 || self.i_jd > 2_130_141_456 * 100_000 {
@@ -426,7 +435,7 @@ impl DateTime {
             b'l' => {
                 if zl == b"localtime" {
                     if !self.is_local {
-                        self.to_localtime();
+                        self.make_localtime();
                     }
                     rc = false;
                     self.is_utc = false;
@@ -455,8 +464,9 @@ impl DateTime {
                         let mut cnt = 0;
                         loop {
                             guess -= err;
-                            let mut new = DateTime { i_jd: guess, valid_jd: true, ..Default::default() };
-                            new.to_localtime();
+                            let mut new =
+                                DateTime { i_jd: guess, valid_jd: true, ..Default::default() };
+                            new.make_localtime();
                             new.compute_jd();
                             err = new.i_jd - orig;
                             let again = err != 0 && cnt < 3;
@@ -562,14 +572,20 @@ impl DateTime {
             }
             let mut v = [0; 3];
             if n == 5 {
-                if get_digits(&z[1..], &[(4, 0, 14712, b'-'), (2, 0, 12, b'-'), (2, 0, 31, 0)], &mut v)
-                    != 3
+                if get_digits(
+                    &z[1..],
+                    &[(4, 0, 14712, b'-'), (2, 0, 12, b'-'), (2, 0, 31, 0)],
+                    &mut v,
+                ) != 3
                 {
                     return true;
                 }
             } else {
-                if get_digits(&z[1..], &[(5, 0, 14712, b'-'), (2, 0, 12, b'-'), (2, 0, 31, 0)], &mut v)
-                    != 3
+                if get_digits(
+                    &z[1..],
+                    &[(5, 0, 14712, b'-'), (2, 0, 12, b'-'), (2, 0, 31, 0)],
+                    &mut v,
+                ) != 3
                 {
                     return true;
                 }
@@ -638,7 +654,7 @@ impl DateTime {
         if !(3..=10).contains(&len) {
             return true;
         }
-        if rest[len - 1].to_ascii_lowercase() == b's' {
+        if rest[len - 1].eq_ignore_ascii_case(&b's') {
             len -= 1;
         }
         let unit = rest[..len].to_ascii_lowercase();
@@ -706,7 +722,14 @@ fn gmtime(t: i64) -> (i32, i32, i32, i32, i32, i32) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    (y as i32, m as i32, d as i32, (secs / 3600) as i32, ((secs / 60) % 60) as i32, (secs % 60) as i32)
+    (
+        y as i32,
+        m as i32,
+        d as i32,
+        (secs / 3600) as i32,
+        ((secs / 60) % 60) as i32,
+        (secs % 60) as i32,
+    )
 }
 
 /// `isDate`: the time value of the arguments, or `None` (the function returns NULL).
@@ -750,7 +773,8 @@ fn ymd_text(x: &DateTime) -> String {
     if x.y < 0 {
         s.push('-');
     }
-    s.push_str(&format!(
+    let _ = write!(
+        s,
         "{}{}{}{}-{}{}-{}{}",
         (y / 1000) % 10,
         (y / 100) % 10,
@@ -760,7 +784,7 @@ fn ymd_text(x: &DateTime) -> String {
         x.m % 10,
         (x.d / 10) % 10,
         x.d % 10
-    ));
+    );
     s
 }
 
@@ -768,17 +792,18 @@ fn hms_text(x: &DateTime) -> String {
     let mut s = format!("{}{}:{}{}:", (x.h / 10) % 10, x.h % 10, (x.min / 10) % 10, x.min % 10);
     if x.use_subsec {
         let v = (1000.0 * x.s + 0.5) as i32;
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "{}{}.{}{}{}",
             (v / 10000) % 10,
             (v / 1000) % 10,
             (v / 100) % 10,
             (v / 10) % 10,
             v % 10
-        ));
+        );
     } else {
         let v = x.s as i32;
-        s.push_str(&format!("{}{}", (v / 10) % 10, v % 10));
+        let _ = write!(s, "{}{}", (v / 10) % 10, v % 10);
     }
     s
 }
@@ -932,9 +957,15 @@ pub fn strftime(ctx: &mut FnContext, a: &[Value]) -> Result<Value> {
             b'R' => pf(&mut out, "%02d:%02d", &[int(x.h), int(x.min)])?,
             b's' => {
                 if x.use_subsec {
-                    pf(&mut out, "%.3f", &[Value::Real((x.i_jd - UNIX_EPOCH_JD_MS) as f64 / 1000.0)])?;
+                    pf(
+                        &mut out,
+                        "%.3f",
+                        &[Value::Real((x.i_jd - UNIX_EPOCH_JD_MS) as f64 / 1000.0)],
+                    )?;
                 } else {
-                    out.extend_from_slice((x.i_jd / 1000 - UNIX_EPOCH_JD_MS / 1000).to_string().as_bytes());
+                    out.extend_from_slice(
+                        (x.i_jd / 1000 - UNIX_EPOCH_JD_MS / 1000).to_string().as_bytes(),
+                    );
                 }
             }
             b'S' => pf(&mut out, "%02d", &[int(x.s as i32)])?,
@@ -946,7 +977,11 @@ pub fn strftime(ctx: &mut FnContext, a: &[Value]) -> Result<Value> {
                 }
                 out.push(c);
             }
-            b'U' => pf(&mut out, "%02d", &[int((days_after_jan01(&x) - days_after_sunday(&x) + 7) / 7)])?,
+            b'U' => pf(
+                &mut out,
+                "%02d",
+                &[int((days_after_jan01(&x) - days_after_sunday(&x) + 7) / 7)],
+            )?,
             b'V' => {
                 let mut y = x;
                 y.i_jd += i64::from(3 - days_after_monday(&x)) * 86_400_000;
@@ -954,7 +989,11 @@ pub fn strftime(ctx: &mut FnContext, a: &[Value]) -> Result<Value> {
                 y.compute_ymd();
                 pf(&mut out, "%02d", &[int(days_after_jan01(&y) / 7 + 1)])?;
             }
-            b'W' => pf(&mut out, "%02d", &[int((days_after_jan01(&x) - days_after_monday(&x) + 7) / 7)])?,
+            b'W' => pf(
+                &mut out,
+                "%02d",
+                &[int((days_after_jan01(&x) - days_after_monday(&x) + 7) / 7)],
+            )?,
             b'Y' => pf(&mut out, "%04d", &[int(x.y)])?,
             b'%' => out.push(b'%'),
             _ => return Ok(Value::Null),

@@ -3,6 +3,10 @@
 //! bit), and errors must have the same message. Every test is seeded; a failure prints the seed,
 //! the SQL and both results.
 
+// Ports of SQLite's C algorithms keep its short variable names (z, n, i, j, e, ...) so that
+// they can be read side by side; exact float comparisons are the semantics being copied.
+#![allow(clippy::many_single_char_names, clippy::float_cmp)]
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::types::{Value as SV, ValueRef};
@@ -50,6 +54,7 @@ struct Oracle {
 impl Oracle {
     fn new() -> Oracle {
         let conn = rusqlite::Connection::open_in_memory().expect("in-memory SQLite opens");
+        conn.set_prepared_statement_cache_capacity(512);
         Oracle { conn }
     }
 
@@ -61,7 +66,8 @@ impl Oracle {
         };
         let mut stmt = self.conn.prepare_cached(sql).map_err(msg)?;
         let n = stmt.column_count();
-        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter().map(to_sv))).map_err(msg)?;
+        let mut rows =
+            stmt.query(rusqlite::params_from_iter(params.iter().map(to_sv))).map_err(msg)?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(msg)? {
             let mut r = Vec::with_capacity(n);
@@ -120,7 +126,12 @@ impl Diff {
     }
 
     fn finish(self) {
-        eprintln!("difftest {}: {} cases, {} mismatches", self.name, self.cases, self.failures.len());
+        eprintln!(
+            "difftest {}: {} cases, {} mismatches",
+            self.name,
+            self.cases,
+            self.failures.len()
+        );
         if !self.failures.is_empty() {
             let shown: Vec<&String> = self.failures.iter().take(25).collect();
             panic!(
@@ -179,7 +190,8 @@ fn eval(e: &E) -> std::result::Result<(Value, bool), String> {
             let f = lookup_scalar(name, vals.len())
                 .map_err(|e| err_text(&e))?
                 .ok_or_else(|| format!("no such function: {name}"))?;
-            let mut ctx = FnContext { json_args: mask, now_unix_ms: Some(0), ..FnContext::default() };
+            let mut ctx =
+                FnContext { json_args: mask, now_unix_ms: Some(0), ..FnContext::default() };
             let v = f(&mut ctx, &vals).map_err(|e| err_text(&e))?;
             Ok((v, ctx.json_result))
         }
@@ -209,7 +221,20 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 fn gen_int(rng: &mut ChaCha8Rng) -> i64 {
     match rng.gen_range(0..8) {
         0 => *pick(rng, &[0, 1, -1, 2, 10, 100, -100, 255, 256, 1000]),
-        1 => *pick(rng, &[i64::MAX, i64::MIN, i64::MAX - 1, i64::MIN + 1, 1 << 53, -(1 << 53), (1 << 53) + 1, 4_503_599_627_370_496, 2_251_799_813_685_248]),
+        1 => *pick(
+            rng,
+            &[
+                i64::MAX,
+                i64::MIN,
+                i64::MAX - 1,
+                i64::MIN + 1,
+                1 << 53,
+                -(1 << 53),
+                (1 << 53) + 1,
+                4_503_599_627_370_496,
+                2_251_799_813_685_248,
+            ],
+        ),
         2 => rng.gen::<i64>(),
         3 => rng.gen_range(-1_000_000_000_000..1_000_000_000_000),
         4 => i64::from(rng.gen::<i32>()),
@@ -219,15 +244,41 @@ fn gen_int(rng: &mut ChaCha8Rng) -> i64 {
 
 fn gen_real(rng: &mut ChaCha8Rng) -> f64 {
     let r = match rng.gen_range(0..10) {
-        0 => *pick(rng, &[0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 0.1, 0.2, 0.3, 1.0, -1.0, 100.0, 1e15, 1e16, 1e17]),
-        1 => *pick(rng, &[1e20, 1e-7, 1e308, 5e-324, f64::MAX, f64::MIN_POSITIVE, 1e-300, 123_456_789.123_456_79, 9.223_372_036_854_776e18, -9.223_372_036_854_776e18, 4_503_599_627_370_496.5, f64::INFINITY, f64::NEG_INFINITY]),
+        0 => *pick(
+            rng,
+            &[
+                0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 0.1, 0.2, 0.3, 1.0, -1.0, 100.0, 1e15, 1e16,
+                1e17,
+            ],
+        ),
+        1 => *pick(
+            rng,
+            &[
+                1e20,
+                1e-7,
+                1e308,
+                5e-324,
+                f64::MAX,
+                f64::MIN_POSITIVE,
+                1e-300,
+                123_456_789.123_456_79,
+                9.223_372_036_854_776e18,
+                -9.223_372_036_854_776e18,
+                4_503_599_627_370_496.5,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ],
+        ),
         2 => f64::from_bits(rng.gen::<u64>()),
         3 => f64::from(rng.gen_range(-100_000i32..100_000)) / 1000.0,
         4 => f64::from(rng.gen_range(-1000i32..1000)) / 8.0,
         5 => rng.gen::<f64>() * 10f64.powi(rng.gen_range(-30..30)),
         6 => (rng.gen_range(-1_000_000i64..1_000_000) as f64) * 10f64.powi(rng.gen_range(-10..25)),
         7 => rng.gen_range(-1e6..1e6),
-        _ => f64::from(rng.gen_range(-100i32..100)) + *pick(rng, &[0.5, 0.25, 0.125, 0.05, 0.005, 0.0005, 0.45, 0.55]),
+        _ => {
+            f64::from(rng.gen_range(-100i32..100))
+                + *pick(rng, &[0.5, 0.25, 0.125, 0.05, 0.005, 0.0005, 0.45, 0.55])
+        }
     };
     if r.is_nan() {
         0.25
@@ -237,12 +288,67 @@ fn gen_real(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 const TEXTS: &[&str] = &[
-    "", " ", "0", "1", "-1", "12", "-3", " 1.5 ", "1.5", "1e3", "1e", "1e+", ".5", "5.", "-.5", "0x1A", "0x",
-    "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
-    "18446744073709551616", "1,000", "12abc", "1.5abc", "abc", "ABC", "aBc", "hello world", "  12  ",
-    "\t7\n", "+5", "--5", "1e400", "-1e400", "1e-400", "3.0", "3.00", "4.5e1", "00012", "0.0000001",
-    "héllo", "日本語", "😀x", "a'b", "a\"b", "%", "_", "a%b_c", "[abc]", "\\", "x\u{0}y", "NULL", "null",
-    "true", "123456789012345678901234567890", "1.0e+20", "0.1", "Inf", "-Inf", "NaN",
+    "",
+    " ",
+    "0",
+    "1",
+    "-1",
+    "12",
+    "-3",
+    " 1.5 ",
+    "1.5",
+    "1e3",
+    "1e",
+    "1e+",
+    ".5",
+    "5.",
+    "-.5",
+    "0x1A",
+    "0x",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "18446744073709551616",
+    "1,000",
+    "12abc",
+    "1.5abc",
+    "abc",
+    "ABC",
+    "aBc",
+    "hello world",
+    "  12  ",
+    "\t7\n",
+    "+5",
+    "--5",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "3.0",
+    "3.00",
+    "4.5e1",
+    "00012",
+    "0.0000001",
+    "héllo",
+    "日本語",
+    "😀x",
+    "a'b",
+    "a\"b",
+    "%",
+    "_",
+    "a%b_c",
+    "[abc]",
+    "\\",
+    "x\u{0}y",
+    "NULL",
+    "null",
+    "true",
+    "123456789012345678901234567890",
+    "1.0e+20",
+    "0.1",
+    "Inf",
+    "-Inf",
+    "NaN",
 ];
 
 fn gen_text(rng: &mut ChaCha8Rng) -> String {
@@ -281,7 +387,7 @@ fn gen_number_text(rng: &mut ChaCha8Rng) -> String {
         s.push_str(&rng.gen_range(0..350).to_string());
     }
     if rng.gen_bool(0.1) {
-        s.push_str(*pick(rng, &[" ", "x", "  ", "e"]));
+        s.push_str(pick::<&str>(rng, &[" ", "x", "  ", "e"]));
     }
     s
 }
@@ -292,6 +398,26 @@ fn gen_blob(rng: &mut ChaCha8Rng) -> Vec<u8> {
     } else {
         let n = rng.gen_range(0..8);
         (0..n).map(|_| rng.gen::<u8>()).collect()
+    }
+}
+
+/// Whether a blob has the outer shape of a JSONB element (`SQLite` then reads it as JSONB).
+fn jsonb_shaped(b: &[u8]) -> bool {
+    let Some(&first) = b.first() else { return false };
+    let sz = match first >> 4 {
+        s @ 0..=11 => usize::from(s) + 1,
+        12 => b.get(1).map_or(usize::MAX, |&s| usize::from(s) + 2),
+        _ => return true,
+    };
+    first & 0x0f <= 12 && sz == b.len()
+}
+
+/// A value for a JSON function: garbage blobs shaped like JSONB are a documented divergence
+/// (see json.rs), so they are kept out of the comparison.
+fn gen_json_arg(rng: &mut ChaCha8Rng) -> Value {
+    match gen_value(rng) {
+        Value::Blob(b) if jsonb_shaped(&b) => Value::Blob(vec![]),
+        v => v,
     }
 }
 
@@ -309,8 +435,11 @@ fn small_int(rng: &mut ChaCha8Rng) -> Value {
     match rng.gen_range(0..12) {
         0 => Value::Null,
         1 => Value::Real(f64::from(rng.gen_range(-50i32..50)) / 4.0),
-        2 => Value::Text(pick(rng, &["2", "-1", "x", "3.7", " 4"]).to_string()),
-        3 => Value::Integer(*pick(rng, &[i64::MAX, i64::MIN, 1 << 32, (1 << 32) + 2, -(1 << 31), 1_000_000_001])),
+        2 => Value::Text((*pick(rng, &["2", "-1", "x", "3.7", " 4"])).to_string()),
+        3 => Value::Integer(*pick(
+            rng,
+            &[i64::MAX, i64::MIN, 1 << 32, (1 << 32) + 2, -(1 << 31), 1_000_000_001],
+        )),
         _ => Value::Integer(rng.gen_range(-8..12)),
     }
 }
@@ -321,20 +450,27 @@ fn small_int(rng: &mut ChaCha8Rng) -> Value {
 
 #[test]
 fn diff_coerce() {
-    let seed = 0xC0E2CE;
+    let seed = 0x00C0_E2CE;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let o = Oracle::new();
     let mut d = Diff::new("coerce", seed);
-    for _ in 0..2500 {
-        let v = if rng.gen_bool(0.3) { Value::Text(gen_number_text(&mut rng)) } else { gen_value(&mut rng) };
-        for ty in ["INTEGER", "REAL", "TEXT", "NUMERIC", "BLOB", "VARCHAR(3)", "DOUBLE", "INT8", "FOO"] {
+    for _ in 0..10_000 {
+        let v = if rng.gen_bool(0.3) {
+            Value::Text(gen_number_text(&mut rng))
+        } else {
+            gen_value(&mut rng)
+        };
+        for ty in
+            ["INTEGER", "REAL", "TEXT", "NUMERIC", "BLOB", "VARCHAR(3)", "DOUBLE", "INT8", "FOO"]
+        {
             let sql = format!("SELECT CAST(?1 AS {ty})");
             let theirs = o.one(&sql, std::slice::from_ref(&v));
             let ours = Ok(coerce::cast(v.clone(), ty));
             d.check(|| format!("{sql} {v:?}"), &ours, &theirs);
         }
         // Truth.
-        let theirs = o.one("SELECT CASE WHEN ?1 THEN 1 WHEN NOT ?1 THEN 0 END", std::slice::from_ref(&v));
+        let theirs =
+            o.one("SELECT CASE WHEN ?1 THEN 1 WHEN NOT ?1 THEN 0 END", std::slice::from_ref(&v));
         let ours = Ok(match coerce::is_true(&v) {
             Some(true) => Value::Integer(1),
             Some(false) => Value::Integer(0),
@@ -343,15 +479,22 @@ fn diff_coerce() {
         d.check(|| format!("truth {v:?}"), &ours, &theirs);
     }
     // Arithmetic and comparison.
-    let ops = [("+", ArithOp::Add), ("-", ArithOp::Sub), ("*", ArithOp::Mul), ("/", ArithOp::Div), ("%", ArithOp::Rem)];
-    for _ in 0..3000 {
+    let ops = [
+        ("+", ArithOp::Add),
+        ("-", ArithOp::Sub),
+        ("*", ArithOp::Mul),
+        ("/", ArithOp::Div),
+        ("%", ArithOp::Rem),
+    ];
+    for _ in 0..12_000 {
         let (a, b) = (gen_value(&mut rng), gen_value(&mut rng));
         let (sym, op) = *pick(&mut rng, &ops);
         let sql = format!("SELECT ?1 {sym} ?2");
         let theirs = o.one(&sql, &[a.clone(), b.clone()]);
         let ours = Ok(coerce::arith(op, &a, &b));
         d.check(|| format!("{sql} {a:?} {b:?}"), &ours, &theirs);
-        let theirs = o.one("SELECT (?1 < ?2) * 4 + (?1 = ?2) * 2 + (?1 > ?2)", &[a.clone(), b.clone()]);
+        let theirs =
+            o.one("SELECT (?1 < ?2) * 4 + (?1 = ?2) * 2 + (?1 > ?2)", &[a.clone(), b.clone()]);
         let ours = Ok(match coerce::compare_sql(&a, &b, Collation::Binary) {
             None => Value::Null,
             Some(std::cmp::Ordering::Less) => Value::Integer(4),
@@ -362,12 +505,20 @@ fn diff_coerce() {
     }
     // Affinity on store.
     o.exec("CREATE TABLE aff(a INTEGER, b REAL, c TEXT, d NUMERIC, e BLOB)");
-    for _ in 0..1500 {
-        let v = if rng.gen_bool(0.3) { Value::Text(gen_number_text(&mut rng)) } else { gen_value(&mut rng) };
+    for _ in 0..6000 {
+        let v = if rng.gen_bool(0.3) {
+            Value::Text(gen_number_text(&mut rng))
+        } else {
+            gen_value(&mut rng)
+        };
         let rows = o
-            .rows("INSERT INTO aff VALUES (?1, ?1, ?1, ?1, ?1) RETURNING a, b, c, d, e", std::slice::from_ref(&v))
+            .rows(
+                "INSERT INTO aff VALUES (?1, ?1, ?1, ?1, ?1) RETURNING a, b, c, d, e",
+                std::slice::from_ref(&v),
+            )
             .expect("insert works");
-        let affs = [Affinity::Integer, Affinity::Real, Affinity::Text, Affinity::Numeric, Affinity::Blob];
+        let affs =
+            [Affinity::Integer, Affinity::Real, Affinity::Text, Affinity::Numeric, Affinity::Blob];
         for (k, aff) in affs.iter().enumerate() {
             let theirs = Ok(rows[0][k].clone());
             let ours = Ok(coerce::apply_affinity(v.clone(), *aff));
@@ -377,16 +528,31 @@ fn diff_coerce() {
     // LIKE and GLOB.
     let pat_alphabet: Vec<char> = "abAB%_*?[]^-\\é日".chars().collect();
     let txt_alphabet: Vec<char> = "abAB%_-\\é日[]".chars().collect();
-    for _ in 0..4000 {
+    for _ in 0..16_000 {
         let p: String = (0..rng.gen_range(0..7)).map(|_| *pick(&mut rng, &pat_alphabet)).collect();
         let t: String = (0..rng.gen_range(0..7)).map(|_| *pick(&mut rng, &txt_alphabet)).collect();
         let theirs = o.one("SELECT ?1 LIKE ?2", &[Value::Text(t.clone()), Value::Text(p.clone())]);
-        d.check(|| format!("{t:?} LIKE {p:?}"), &Ok(Value::Integer(i64::from(coerce::like(&p, &t, None)))), &theirs);
+        d.check(
+            || format!("{t:?} LIKE {p:?}"),
+            &Ok(Value::Integer(i64::from(coerce::like(&p, &t, None)))),
+            &theirs,
+        );
         let theirs = o.one("SELECT ?1 GLOB ?2", &[Value::Text(t.clone()), Value::Text(p.clone())]);
-        d.check(|| format!("{t:?} GLOB {p:?}"), &Ok(Value::Integer(i64::from(coerce::glob(&p, &t)))), &theirs);
+        d.check(
+            || format!("{t:?} GLOB {p:?}"),
+            &Ok(Value::Integer(i64::from(coerce::glob(&p, &t)))),
+            &theirs,
+        );
         let esc = *pick(&mut rng, &['\\', '%', '_', 'a']);
-        let theirs = o.one("SELECT ?1 LIKE ?2 ESCAPE ?3", &[Value::Text(t.clone()), Value::Text(p.clone()), Value::Text(esc.to_string())]);
-        d.check(|| format!("{t:?} LIKE {p:?} ESCAPE {esc:?}"), &Ok(Value::Integer(i64::from(coerce::like(&p, &t, Some(esc))))), &theirs);
+        let theirs = o.one(
+            "SELECT ?1 LIKE ?2 ESCAPE ?3",
+            &[Value::Text(t.clone()), Value::Text(p.clone()), Value::Text(esc.to_string())],
+        );
+        d.check(
+            || format!("{t:?} LIKE {p:?} ESCAPE {esc:?}"),
+            &Ok(Value::Integer(i64::from(coerce::like(&p, &t, Some(esc))))),
+            &theirs,
+        );
     }
     d.finish();
 }
@@ -397,16 +563,45 @@ fn diff_coerce() {
 
 #[test]
 fn diff_scalar() {
-    let seed = 0x5CA1A2;
+    type Gen = fn(&mut ChaCha8Rng) -> Vec<Value>;
+    let seed = 0x005C_A1A2;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let o = Oracle::new();
     let mut d = Diff::new("scalar", seed);
-    type Gen = fn(&mut ChaCha8Rng) -> Vec<Value>;
     let any1: Gen = |r| vec![gen_value(r)];
     let cases: Vec<(&'static str, Gen)> = vec![
         ("abs", any1),
-        ("char", |r| (0..r.gen_range(0..4)).map(|_| if r.gen_bool(0.8) { Value::Integer(*pick(r, &[65, 97, 0x263a, 0x1f600, 0, -1, 0x110000, 233, 0x7ff, 0x800, 0xffff])) } else { gen_value(r) }).collect()),
-        ("coalesce", |r| (0..r.gen_range(2..5)).map(|_| if r.gen_bool(0.4) { Value::Null } else { gen_value(r) }).collect()),
+        ("char", |r| {
+            (0..r.gen_range(0..4))
+                .map(|_| {
+                    if r.gen_bool(0.8) {
+                        Value::Integer(*pick(
+                            r,
+                            &[
+                                65,
+                                97,
+                                0x263a,
+                                0x1f600,
+                                0,
+                                -1,
+                                0x0011_0000,
+                                233,
+                                0x7ff,
+                                0x800,
+                                0xffff,
+                            ],
+                        ))
+                    } else {
+                        gen_value(r)
+                    }
+                })
+                .collect()
+        }),
+        ("coalesce", |r| {
+            (0..r.gen_range(2..5))
+                .map(|_| if r.gen_bool(0.4) { Value::Null } else { gen_value(r) })
+                .collect()
+        }),
         ("concat", |r| (0..r.gen_range(1..5)).map(|_| gen_value(r)).collect()),
         ("concat_ws", |r| (0..r.gen_range(2..5)).map(|_| gen_value(r)).collect()),
         ("hex", any1),
@@ -414,57 +609,138 @@ fn diff_scalar() {
         ("iif", |r| vec![gen_value(r), gen_value(r), gen_value(r)]),
         ("instr", |r| {
             let h = gen_value(r);
-            let n = if r.gen_bool(0.5) { Value::Text(pick(r, &["a", "b", "日", "", "1", ".", "bc"]).to_string()) } else { gen_value(r) };
+            let n = if r.gen_bool(0.5) {
+                Value::Text((*pick(r, &["a", "b", "日", "", "1", ".", "bc"])).to_string())
+            } else {
+                gen_value(r)
+            };
             vec![h, n]
         }),
         ("length", any1),
         ("octet_length", any1),
         ("lower", any1),
         ("upper", any1),
-        ("ltrim", |r| if r.gen_bool(0.5) { vec![gen_value(r)] } else { vec![gen_value(r), Value::Text(pick(r, &["a", "ab", " ", "x日", "", "1"]).to_string())] }),
-        ("rtrim", |r| if r.gen_bool(0.5) { vec![gen_value(r)] } else { vec![gen_value(r), Value::Text(pick(r, &["a", "ab", " ", "x日", "", "0"]).to_string())] }),
-        ("trim", |r| if r.gen_bool(0.5) { vec![gen_value(r)] } else { vec![gen_value(r), gen_value(r)] }),
+        ("ltrim", |r| {
+            if r.gen_bool(0.5) {
+                vec![gen_value(r)]
+            } else {
+                vec![
+                    gen_value(r),
+                    Value::Text((*pick(r, &["a", "ab", " ", "x日", "", "1"])).to_string()),
+                ]
+            }
+        }),
+        ("rtrim", |r| {
+            if r.gen_bool(0.5) {
+                vec![gen_value(r)]
+            } else {
+                vec![
+                    gen_value(r),
+                    Value::Text((*pick(r, &["a", "ab", " ", "x日", "", "0"])).to_string()),
+                ]
+            }
+        }),
+        ("trim", |r| {
+            if r.gen_bool(0.5) {
+                vec![gen_value(r)]
+            } else {
+                vec![gen_value(r), gen_value(r)]
+            }
+        }),
         ("max", |r| (0..r.gen_range(2..5)).map(|_| gen_value(r)).collect()),
         ("min", |r| (0..r.gen_range(2..5)).map(|_| gen_value(r)).collect()),
-        ("nullif", |r| { let a = gen_value(r); let b = if r.gen_bool(0.4) { a.clone() } else { gen_value(r) }; vec![a, b] }),
-        ("quote", |r| if r.gen_bool(0.5) { vec![Value::Real(gen_real(r))] } else { vec![gen_value(r)] }),
-        ("replace", |r| vec![gen_value(r), Value::Text(pick(r, &["a", "", "b", "ab", "1", "日"]).to_string()), gen_value(r)]),
-        ("round", |r| if r.gen_bool(0.5) { vec![if r.gen_bool(0.7) { Value::Real(gen_real(r)) } else { gen_value(r) }] } else { vec![Value::Real(gen_real(r)), small_int(r)] }),
+        ("nullif", |r| {
+            let a = gen_value(r);
+            let b = if r.gen_bool(0.4) { a.clone() } else { gen_value(r) };
+            vec![a, b]
+        }),
+        ("quote", |r| {
+            if r.gen_bool(0.5) {
+                vec![Value::Real(gen_real(r))]
+            } else {
+                vec![gen_value(r)]
+            }
+        }),
+        ("replace", |r| {
+            vec![
+                gen_value(r),
+                Value::Text((*pick(r, &["a", "", "b", "ab", "1", "日"])).to_string()),
+                gen_value(r),
+            ]
+        }),
+        ("round", |r| {
+            if r.gen_bool(0.5) {
+                vec![if r.gen_bool(0.7) { Value::Real(gen_real(r)) } else { gen_value(r) }]
+            } else {
+                vec![Value::Real(gen_real(r)), small_int(r)]
+            }
+        }),
         ("sign", any1),
         ("soundex", any1),
         ("substr", |r| {
             let x = gen_value(r);
-            if r.gen_bool(0.4) { vec![x, small_int(r)] } else { vec![x, small_int(r), small_int(r)] }
+            if r.gen_bool(0.4) {
+                vec![x, small_int(r)]
+            } else {
+                vec![x, small_int(r), small_int(r)]
+            }
         }),
         ("substring", |r| vec![gen_value(r), small_int(r), small_int(r)]),
         ("typeof", any1),
         ("unhex", |r| {
-            let t = Value::Text(pick(r, &["ABCD", "abcd", "AB CD", "A BCD", "0", "", "zz", "12-34", "1 2", "日本", "FF", "fF0"]).to_string());
-            if r.gen_bool(0.5) { vec![t] } else { vec![t, Value::Text(pick(r, &[" ", "-", " -", "", "日"]).to_string())] }
+            let t = Value::Text(
+                (*pick(
+                    r,
+                    &[
+                        "ABCD", "abcd", "AB CD", "A BCD", "0", "", "zz", "12-34", "1 2", "日本",
+                        "FF", "fF0",
+                    ],
+                ))
+                .to_string(),
+            );
+            if r.gen_bool(0.5) {
+                vec![t]
+            } else {
+                vec![t, Value::Text((*pick(r, &[" ", "-", " -", "", "日"])).to_string())]
+            }
         }),
         ("unicode", any1),
         ("zeroblob", |r| vec![small_int(r)]),
-        ("like", |r| vec![Value::Text(pick(r, &["a%", "%b", "_", "%", "A_C", "a\\%", ""]).to_string()), gen_value(r)]),
-        ("glob", |r| vec![Value::Text(pick(r, &["a*", "*b", "?", "*", "[a-c]*", "[^a]*", ""]).to_string()), gen_value(r)]),
+        ("like", |r| {
+            vec![
+                Value::Text((*pick(r, &["a%", "%b", "_", "%", "A_C", "a\\%", ""])).to_string()),
+                gen_value(r),
+            ]
+        }),
+        ("glob", |r| {
+            vec![
+                Value::Text((*pick(r, &["a*", "*b", "?", "*", "[a-c]*", "[^a]*", ""])).to_string()),
+                gen_value(r),
+            ]
+        }),
         ("likely", any1),
         ("unlikely", any1),
         ("sqlite_version", |_| vec![]),
     ];
     for (name, gen) in &cases {
-        for _ in 0..180 {
+        for _ in 0..2000 {
             let args = gen(&mut rng);
             check_expr(&mut d, &o, &call(name, args));
         }
     }
     // Error cases and the like() escape.
-    for args in [
-        vec![Value::Integer(i64::MIN)],
-        vec![Value::Text("-9223372036854775808".into())],
-    ] {
+    for args in [vec![Value::Integer(i64::MIN)], vec![Value::Text("-9223372036854775808".into())]] {
         check_expr(&mut d, &o, &call("abs", args));
     }
     for esc in ["", "ab", "\\", "%", "日"] {
-        check_expr(&mut d, &o, &call("like", vec![Value::Text("a\\%".into()), Value::Text("a%".into()), Value::Text(esc.into())]));
+        check_expr(
+            &mut d,
+            &o,
+            &call(
+                "like",
+                vec![Value::Text("a\\%".into()), Value::Text("a%".into()), Value::Text(esc.into())],
+            ),
+        );
     }
     check_expr(&mut d, &o, &call("zeroblob", vec![Value::Integer(2_000_000_000)]));
     check_expr(&mut d, &o, &call("randomblob", vec![Value::Integer(2_000_000_000)]));
@@ -481,13 +757,16 @@ fn diff_printf() {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let o = Oracle::new();
     let mut d = Diff::new("printf", seed);
-    let convs = ["d", "i", "u", "f", "e", "E", "g", "G", "x", "X", "o", "s", "q", "Q", "w", "c", "%", "z", "r", "p", "n"];
-    for _ in 0..5000 {
+    let convs = [
+        "d", "i", "u", "f", "e", "E", "g", "G", "x", "X", "o", "s", "q", "Q", "w", "c", "%", "z",
+        "r", "p", "n",
+    ];
+    for _ in 0..20_000 {
         let mut fmt = String::new();
         let mut args = Vec::new();
         for _ in 0..rng.gen_range(1..3) {
             if rng.gen_bool(0.3) {
-                fmt.push_str(*pick(&mut rng, &["x", "ab ", "-", "日"]));
+                fmt.push_str(pick::<&str>(&mut rng, &["x", "ab ", "-", "日"]));
             }
             fmt.push('%');
             for _ in 0..rng.gen_range(0..3) {
@@ -519,10 +798,18 @@ fn diff_printf() {
             fmt.push_str(c);
             let arg = match c {
                 "f" | "e" | "E" | "g" | "G" => {
-                    if rng.gen_bool(0.85) { Value::Real(gen_real(&mut rng)) } else { gen_value(&mut rng) }
+                    if rng.gen_bool(0.85) {
+                        Value::Real(gen_real(&mut rng))
+                    } else {
+                        gen_value(&mut rng)
+                    }
                 }
                 "d" | "i" | "u" | "x" | "X" | "o" | "r" | "p" => {
-                    if rng.gen_bool(0.85) { Value::Integer(gen_int(&mut rng)) } else { gen_value(&mut rng) }
+                    if rng.gen_bool(0.85) {
+                        Value::Integer(gen_int(&mut rng))
+                    } else {
+                        gen_value(&mut rng)
+                    }
                 }
                 _ => gen_value(&mut rng),
             };
@@ -530,20 +817,40 @@ fn diff_printf() {
                 args.push(arg);
             }
         }
+        // Keep widths and precisions taken from arguments small: a width of 10^9 is legal but
+        // makes both sides build a gigabyte of spaces.
+        if fmt.contains('*') {
+            for a in &mut args {
+                match a {
+                    Value::Integer(i) => *i %= 100_000,
+                    Value::Real(r) if r.abs() > 1e5 => *r = 1.5,
+                    Value::Text(_) | Value::Blob(_) => *a = Value::Text("x".into()),
+                    _ => {}
+                }
+            }
+        }
         let mut all = vec![Value::Text(fmt)];
         all.extend(args);
         check_expr(&mut d, &o, &call("printf", all));
     }
     // Float digits: many reals at high precision, the text of reals and quote().
-    for _ in 0..3000 {
+    for _ in 0..10_000 {
         let r = gen_real(&mut rng);
         let prec = rng.gen_range(0..30);
         for f in ["%.*f", "%.*e", "%.*g", "%!.*g", "%!.*f", "%#.*g"] {
-            check_expr(&mut d, &o, &call("printf", vec![Value::Text(f.into()), Value::Integer(prec), Value::Real(r)]));
+            check_expr(
+                &mut d,
+                &o,
+                &call("printf", vec![Value::Text(f.into()), Value::Integer(prec), Value::Real(r)]),
+            );
         }
         check_expr(&mut d, &o, &call("quote", vec![Value::Real(r)]));
         let sql = "SELECT CAST(?1 AS TEXT)";
-        d.check(|| format!("{sql} {r:?}"), &Ok(Value::Text(coerce::real_to_text(r))), &o.one(sql, &[Value::Real(r)]));
+        d.check(
+            || format!("{sql} {r:?}"),
+            &Ok(Value::Text(coerce::real_to_text(r))),
+            &o.one(sql, &[Value::Real(r)]),
+        );
     }
     d.finish();
 }
@@ -563,7 +870,11 @@ fn diff_math() {
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut d = Diff::new("math", seed);
-    let unary = ["acos", "asin", "atan", "cos", "sin", "tan", "cosh", "sinh", "tanh", "acosh", "asinh", "atanh", "ceil", "ceiling", "floor", "trunc", "degrees", "radians", "exp", "ln", "log", "log10", "log2", "sqrt"];
+    let unary = [
+        "acos", "asin", "atan", "cos", "sin", "tan", "cosh", "sinh", "tanh", "acosh", "asinh",
+        "atanh", "ceil", "ceiling", "floor", "trunc", "degrees", "radians", "exp", "ln", "log",
+        "log10", "log2", "sqrt",
+    ];
     for _ in 0..200 {
         for f in unary {
             check_expr(&mut d, &o, &call(f, vec![gen_value(&mut rng)]));
@@ -608,10 +919,38 @@ fn gen_time_value(rng: &mut ChaCha8Rng) -> Value {
         5 => Value::Real(rng.gen_range(0.0..5_373_484.0)),
         6 => Value::Integer(rng.gen_range(-300_000_000_000..300_000_000_000)),
         7 => Value::Integer(rng.gen_range(0..5_373_485)),
-        8 => Value::Text(pick(rng, &["2000-01-01", "1970-01-01 00:00:00", "2024-02-29", "2023-02-29", "0000-01-01", "9999-12-31 23:59:59.999", "-4713-11-24 12:00:00", "2459000.5", "1700000000", "junk", "", "2020-13-01", "2020-1-1", "12:00", "24:00", "2021-05-05T05:05:05.555"]).to_string()),
+        8 => Value::Text(
+            (*pick(
+                rng,
+                &[
+                    "2000-01-01",
+                    "1970-01-01 00:00:00",
+                    "2024-02-29",
+                    "2023-02-29",
+                    "0000-01-01",
+                    "9999-12-31 23:59:59.999",
+                    "-4713-11-24 12:00:00",
+                    "2459000.5",
+                    "1700000000",
+                    "junk",
+                    "",
+                    "2020-13-01",
+                    "2020-1-1",
+                    "12:00",
+                    "24:00",
+                    "2021-05-05T05:05:05.555",
+                ],
+            ))
+            .to_string(),
+        ),
         9 => Value::Real(rng.gen_range(-1e10..2e10)),
         10 => Value::Text(rng.gen_range(0.0..3_000_000.0f64).to_string()),
-        _ => Value::Text(format!("{}-{:02}-{:02} 12:34:56", rng.gen_range(1900..2100), rng.gen_range(1..13), rng.gen_range(1..32))),
+        _ => Value::Text(format!(
+            "{}-{:02}-{:02} 12:34:56",
+            rng.gen_range(1900..2100),
+            rng.gen_range(1..13),
+            rng.gen_range(1..32)
+        )),
     }
 }
 
@@ -621,15 +960,53 @@ fn gen_modifier(rng: &mut ChaCha8Rng) -> Value {
         0 => format!("{n} days"),
         1 => format!("{:+} months", rng.gen_range(-30..30)),
         2 => format!("{:+} years", rng.gen_range(-300..300)),
-        3 => format!("{} {}", f64::from(n) / 4.0, pick(rng, &["hours", "minutes", "seconds", "day", "month", "year", "Hour", "secs"])),
-        4 => (*pick(rng, &["start of month", "start of year", "start of day", "START OF MONTH", "start of week"])).to_string(),
+        3 => format!(
+            "{} {}",
+            f64::from(n) / 4.0,
+            pick(rng, &["hours", "minutes", "seconds", "day", "month", "year", "Hour", "secs"])
+        ),
+        4 => (*pick(
+            rng,
+            &["start of month", "start of year", "start of day", "START OF MONTH", "start of week"],
+        ))
+        .to_string(),
         5 => format!("weekday {}", pick(rng, &["0", "1", "3", "6", "7", "2.5", "-1"])),
-        6 => (*pick(rng, &["unixepoch", "julianday", "auto", "localtime", "utc", "subsec", "subsecond", "floor", "ceiling", "bogus"])).to_string(),
-        7 => format!("{}{:02}:{:02}{}", pick(rng, &["+", "-", ""]), rng.gen_range(0..30), rng.gen_range(0..60), pick(rng, &["", ":15", ":15.5"])),
-        8 => format!("{}{:04}-{:02}-{:02}{}", pick(rng, &["+", "-"]), rng.gen_range(0..20), rng.gen_range(0..13), rng.gen_range(0..32), pick(rng, &["", " 01:30", " 10:00:05"])),
+        6 => (*pick(
+            rng,
+            &[
+                "unixepoch",
+                "julianday",
+                "auto",
+                "localtime",
+                "utc",
+                "subsec",
+                "subsecond",
+                "floor",
+                "ceiling",
+                "bogus",
+            ],
+        ))
+        .to_string(),
+        7 => format!(
+            "{}{:02}:{:02}{}",
+            pick(rng, &["+", "-", ""]),
+            rng.gen_range(0..30),
+            rng.gen_range(0..60),
+            pick(rng, &["", ":15", ":15.5"])
+        ),
+        8 => format!(
+            "{}{:04}-{:02}-{:02}{}",
+            pick(rng, &["+", "-"]),
+            rng.gen_range(0..20),
+            rng.gen_range(0..13),
+            rng.gen_range(0..32),
+            pick(rng, &["", " 01:30", " 10:00:05"])
+        ),
         9 => format!("{:+}.{} days", n, rng.gen_range(0..1000)),
         10 => format!("{} months", f64::from(n) / 3.0),
-        _ => format!("{:+} {}", n, pick(rng, &["day", "hour", "minute", "second", "days", "hours"])),
+        _ => {
+            format!("{:+} {}", n, pick(rng, &["day", "hour", "minute", "second", "days", "hours"]))
+        }
     })
 }
 
@@ -639,8 +1016,16 @@ fn diff_datetime() {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let o = Oracle::new();
     let mut d = Diff::new("datetime", seed);
-    let fmts = ["%d %e %f %F %H %k %I %l %j %J %m %M %p %P %R %s %S %T %u %w %U %V %W %Y %G %g %%", "%Y-%m-%dT%H:%M:%f", "%s", "%J", "%x", "abc%", "%j/%U/%V/%W/%G"];
-    for _ in 0..2500 {
+    let fmts = [
+        "%d %e %f %F %H %k %I %l %j %J %m %M %p %P %R %s %S %T %u %w %U %V %W %Y %G %g %%",
+        "%Y-%m-%dT%H:%M:%f",
+        "%s",
+        "%J",
+        "%x",
+        "abc%",
+        "%j/%U/%V/%W/%G",
+    ];
+    for _ in 0..20_000 {
         let t = gen_time_value(&mut rng);
         let nm = rng.gen_range(0..4);
         let mods: Vec<Value> = (0..nm).map(|_| gen_modifier(&mut rng)).collect();
@@ -667,11 +1052,43 @@ fn gen_json(rng: &mut ChaCha8Rng, depth: u32) -> String {
         (*pick(
             rng,
             &[
-                "1", "-2", "0", "3.5", "1e3", "-1.5E-7", "12345678901234567890", "9223372036854775807",
-                "-9223372036854775808", "9223372036854775808", "true", "false", "null", "\"a\"",
-                "\"\"", "\"x\\ny\"", "\"\\u0041\\u00e9\"", "\"\\ud83d\\ude00\"", "\"q\\\"\"", "\"日本\"",
-                "0x1F", "-0x10", ".5", "5.", "+3", "Infinity", "-Infinity", "NaN", "'sq'", "'a\"b'",
-                "\"\\x41\"", "\"\\'\"", "\"tab\\tx\"", "\"\\/\"", "1.0", "-0", "0.1e+2",
+                "1",
+                "-2",
+                "0",
+                "3.5",
+                "1e3",
+                "-1.5E-7",
+                "12345678901234567890",
+                "9223372036854775807",
+                "-9223372036854775808",
+                "9223372036854775808",
+                "true",
+                "false",
+                "null",
+                "\"a\"",
+                "\"\"",
+                "\"x\\ny\"",
+                "\"\\u0041\\u00e9\"",
+                "\"\\ud83d\\ude00\"",
+                "\"q\\\"\"",
+                "\"日本\"",
+                "0x1F",
+                "-0x10",
+                ".5",
+                "5.",
+                "+3",
+                "Infinity",
+                "-Infinity",
+                "NaN",
+                "'sq'",
+                "'a\"b'",
+                "\"\\x41\"",
+                "\"\\'\"",
+                "\"tab\\tx\"",
+                "\"\\/\"",
+                "1.0",
+                "-0",
+                "0.1e+2",
             ],
         ))
         .to_string()
@@ -680,9 +1097,12 @@ fn gen_json(rng: &mut ChaCha8Rng, depth: u32) -> String {
         return scalar(rng);
     }
     let n = rng.gen_range(0..4);
-    let ws = |rng: &mut ChaCha8Rng| -> &'static str { *pick(rng, &["", "", "", " ", "\n ", "/*c*/", "\t"]) };
+    let ws = |rng: &mut ChaCha8Rng| -> &'static str {
+        pick::<&str>(rng, &["", "", "", " ", "\n ", "/*c*/", "\t"])
+    };
     if rng.gen_bool(0.5) {
-        let items: Vec<String> = (0..n).map(|_| format!("{}{}{}", ws(rng), gen_json(rng, depth - 1), ws(rng))).collect();
+        let items: Vec<String> =
+            (0..n).map(|_| format!("{}{}{}", ws(rng), gen_json(rng, depth - 1), ws(rng))).collect();
         let trail = if n > 0 && rng.gen_bool(0.05) { "," } else { "" };
         format!("[{}{trail}]", items.join(","))
     } else {
@@ -690,7 +1110,14 @@ fn gen_json(rng: &mut ChaCha8Rng, depth: u32) -> String {
         let items: Vec<String> = (0..n)
             .map(|_| {
                 let k = *pick(rng, &keys);
-                let key = if rng.gen_bool(0.1) && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() { k.to_string() } else { format!("\"{k}\"") };
+                let key = if rng.gen_bool(0.1)
+                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !k.is_empty()
+                {
+                    k.to_string()
+                } else {
+                    format!("\"{k}\"")
+                };
                 format!("{}{key}{}:{}", ws(rng), ws(rng), gen_json(rng, depth - 1))
             })
             .collect();
@@ -701,10 +1128,17 @@ fn gen_json(rng: &mut ChaCha8Rng, depth: u32) -> String {
 fn gen_path(rng: &mut ChaCha8Rng) -> String {
     let mut p = String::from("$");
     for _ in 0..rng.gen_range(0..3) {
-        p.push_str(*pick(rng, &[".a", ".b", ".c", "[0]", "[1]", "[2]", "[#-1]", "[#]", ".\"a b\"", ".\"x.y\"", ".é", ".A", ".\"\"", "[#-5]", "[10]"]));
+        p.push_str(pick::<&str>(
+            rng,
+            &[
+                ".a", ".b", ".c", "[0]", "[1]", "[2]", "[#-1]", "[#]", ".\"a b\"", ".\"x.y\"",
+                ".é", ".A", ".\"\"", "[#-5]", "[10]",
+            ],
+        ));
     }
     if rng.gen_bool(0.05) {
-        p = (*pick(rng, &["a", "$.", "$[", "$[x]", "$.\"a", "", "$a", "[0]", "$[0", "$.a[", "$#"])).to_string();
+        p = (*pick(rng, &["a", "$.", "$[", "$[x]", "$.\"a", "", "$a", "[0]", "$[0", "$.a[", "$#"]))
+            .to_string();
     }
     p
 }
@@ -716,14 +1150,18 @@ fn diff_json() {
     let o = Oracle::new();
     let mut d = Diff::new("json", seed);
     let jt = |s: String| E::L(Value::Text(s));
-    for _ in 0..1500 {
+    for _ in 0..8000 {
         let mut doc = gen_json(&mut rng, 3);
         if rng.gen_bool(0.05) {
             let cut = rng.gen_range(0..=doc.len());
             doc = doc.chars().take(cut).collect();
         }
         let path = gen_path(&mut rng);
-        let val = if rng.gen_bool(0.3) { E::C("json", vec![jt(gen_json(&mut rng, 2))]) } else { E::L(gen_value(&mut rng)) };
+        let val = if rng.gen_bool(0.3) {
+            E::C("json", vec![jt(gen_json(&mut rng, 2))])
+        } else {
+            E::L(gen_json_arg(&mut rng))
+        };
         let exprs = vec![
             E::C("json", vec![jt(doc.clone())]),
             E::C("json_valid", vec![jt(doc.clone())]),
@@ -735,19 +1173,49 @@ fn diff_json() {
             E::C("json_extract", vec![jt(doc.clone()), jt(path.clone()), jt(gen_path(&mut rng))]),
             E::C("json_arrow", vec![jt(doc.clone()), jt(path.clone())]),
             E::C("json_arrow2", vec![jt(doc.clone()), jt(path.clone())]),
-            E::C("json_arrow", vec![jt(doc.clone()), E::L(Value::Text((*pick(&mut rng, &["a", "b", "[0]", "a b", "0", ""])).into()))]),
+            E::C(
+                "json_arrow",
+                vec![
+                    jt(doc.clone()),
+                    E::L(Value::Text((*pick(&mut rng, &["a", "b", "[0]", "a b", "0", ""])).into())),
+                ],
+            ),
             E::C("json_arrow2", vec![jt(doc.clone()), E::L(Value::Integer(rng.gen_range(-1..3)))]),
             E::C("json_array_length", vec![jt(doc.clone())]),
             E::C("json_array_length", vec![jt(doc.clone()), jt(path.clone())]),
             E::C("json_set", vec![jt(doc.clone()), jt(path.clone()), val.clone()]),
-            E::C("json_insert", vec![jt(doc.clone()), jt(path.clone()), val.clone(), jt(gen_path(&mut rng)), E::L(gen_value(&mut rng))]),
+            E::C(
+                "json_insert",
+                vec![
+                    jt(doc.clone()),
+                    jt(path.clone()),
+                    val.clone(),
+                    jt(gen_path(&mut rng)),
+                    E::L(gen_json_arg(&mut rng)),
+                ],
+            ),
             E::C("json_replace", vec![jt(doc.clone()), jt(path.clone()), val.clone()]),
             E::C("json_remove", vec![jt(doc.clone()), jt(path.clone())]),
             E::C("json_remove", vec![jt(doc.clone()), jt(path.clone()), jt(gen_path(&mut rng))]),
             E::C("json_patch", vec![jt(doc.clone()), jt(gen_json(&mut rng, 2))]),
             E::C("json_quote", vec![val.clone()]),
-            E::C("json_array", vec![val.clone(), E::L(gen_value(&mut rng)), E::C("json_extract", vec![jt(doc.clone()), jt(path.clone())])]),
-            E::C("json_object", vec![E::L(Value::Text("k".into())), val.clone(), E::L(Value::Text("j".into())), E::C("json_arrow", vec![jt(doc.clone()), jt(path.clone())])]),
+            E::C(
+                "json_array",
+                vec![
+                    val.clone(),
+                    E::L(gen_json_arg(&mut rng)),
+                    E::C("json_extract", vec![jt(doc.clone()), jt(path.clone())]),
+                ],
+            ),
+            E::C(
+                "json_object",
+                vec![
+                    E::L(Value::Text("k".into())),
+                    val.clone(),
+                    E::L(Value::Text("j".into())),
+                    E::C("json_arrow", vec![jt(doc.clone()), jt(path.clone())]),
+                ],
+            ),
             E::C("json_pretty", vec![jt(doc.clone())]),
         ];
         for e in &exprs {
@@ -760,12 +1228,15 @@ fn diff_json() {
         call("json_object", vec![Value::Text("a".into())]),
         call("json_insert", vec![Value::Text("{}".into()), Value::Text("$.a".into())]),
         call("json_array", vec![Value::Blob(vec![1, 2])]),
-        call("json", vec![Value::Text("".into())]),
+        call("json", vec![Value::Text(String::new())]),
         call("json", vec![Value::Blob(b"[1,2]".to_vec())]),
         call("json", vec![Value::Integer(5)]),
         call("json", vec![Value::Real(1e300)]),
         call("json_valid", vec![Value::Text("{}".into()), Value::Integer(0)]),
-        call("json_set", vec![Value::Text("{}".into()), Value::Text("$.a".into()), Value::Real(f64::INFINITY)]),
+        call(
+            "json_set",
+            vec![Value::Text("{}".into()), Value::Text("$.a".into()), Value::Real(f64::INFINITY)],
+        ),
         call("json_quote", vec![Value::Real(f64::NEG_INFINITY)]),
         call("json_array", vec![Value::Real(f64::INFINITY), Value::Real(0.1)]),
     ] {
@@ -780,13 +1251,16 @@ fn diff_json_each() {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let o = Oracle::new();
     let mut d = Diff::new("json_each", seed);
-    for _ in 0..1200 {
+    for _ in 0..8000 {
         let doc = gen_json(&mut rng, 3);
         let root = if rng.gen_bool(0.4) { Some(gen_path(&mut rng)) } else { None };
         for (vt, recursive) in [("json_each", false), ("json_tree", true)] {
             let cols = "key, value, type, atom, id, parent, fullkey, path";
             let (sql, params) = match &root {
-                Some(r) => (format!("SELECT {cols} FROM {vt}(?1, ?2)"), vec![Value::Text(doc.clone()), Value::Text(r.clone())]),
+                Some(r) => (
+                    format!("SELECT {cols} FROM {vt}(?1, ?2)"),
+                    vec![Value::Text(doc.clone()), Value::Text(r.clone())],
+                ),
                 None => (format!("SELECT {cols} FROM {vt}(?1)"), vec![Value::Text(doc.clone())]),
             };
             let theirs = o.rows(&sql, &params).map(|rows| format!("{rows:?}"));
@@ -794,7 +1268,18 @@ fn diff_json_each() {
                 .map(|rows| {
                     let v: Vec<Vec<Value>> = rows
                         .into_iter()
-                        .map(|r| vec![r.key, r.value, Value::Text(r.type_.into()), r.atom, Value::Integer(r.id), r.parent, Value::Text(r.fullkey), Value::Text(r.path)])
+                        .map(|r| {
+                            vec![
+                                r.key,
+                                r.value,
+                                Value::Text(r.type_.into()),
+                                r.atom,
+                                Value::Integer(r.id),
+                                r.parent,
+                                Value::Text(r.fullkey),
+                                Value::Text(r.path),
+                            ]
+                        })
                         .collect();
                     format!("{v:?}")
                 })
@@ -818,10 +1303,20 @@ fn diff_aggregate() {
     let mut d = Diff::new("aggregate", seed);
     o.exec("CREATE TABLE g(x, y)");
     let aggs: [(&str, usize); 12] = [
-        ("count", 0), ("count", 1), ("sum", 1), ("total", 1), ("avg", 1), ("min", 1), ("max", 1),
-        ("group_concat", 1), ("group_concat", 2), ("string_agg", 2), ("json_group_array", 1), ("json_group_object", 2),
+        ("count", 0),
+        ("count", 1),
+        ("sum", 1),
+        ("total", 1),
+        ("avg", 1),
+        ("min", 1),
+        ("max", 1),
+        ("group_concat", 1),
+        ("group_concat", 2),
+        ("string_agg", 2),
+        ("json_group_array", 1),
+        ("json_group_object", 2),
     ];
-    for _ in 0..600 {
+    for _ in 0..5000 {
         o.exec("DELETE FROM g");
         let n = rng.gen_range(0..8);
         let kind = rng.gen_range(0..4);
@@ -830,11 +1325,21 @@ fn diff_aggregate() {
             let x = match kind {
                 0 => Value::Integer(gen_int(&mut rng)),
                 1 => Value::Real(gen_real(&mut rng)),
-                2 => if rng.gen_bool(0.5) { Value::Integer(rng.gen_range(-100..100)) } else { Value::Real(gen_real(&mut rng)) },
+                2 => {
+                    if rng.gen_bool(0.5) {
+                        Value::Integer(rng.gen_range(-100..100))
+                    } else {
+                        Value::Real(gen_real(&mut rng))
+                    }
+                }
                 _ => gen_value(&mut rng),
             };
             let x = if matches!(x, Value::Blob(_)) { Value::Text("b".into()) } else { x };
-            let y = if rng.gen_bool(0.8) { Value::Text((*pick(&mut rng, &["-", "", ";", "k"])).into()) } else { gen_value(&mut rng) };
+            let y = if rng.gen_bool(0.8) {
+                Value::Text((*pick(&mut rng, &["-", "", ";", "k"])).into())
+            } else {
+                gen_value(&mut rng)
+            };
             let y = if matches!(y, Value::Blob(_)) { Value::Null } else { y };
             o.rows("INSERT INTO g VALUES (?1, ?2)", &[x.clone(), y.clone()]).expect("insert works");
             rows.push((x, y));
@@ -854,7 +1359,9 @@ fn diff_aggregate() {
                     let args: Vec<Value> = match nargs {
                         0 => vec![],
                         1 => vec![x.clone()],
-                        _ if name == "json_group_object" => vec![coerce::cast(y.clone(), "TEXT"), x.clone()],
+                        _ if name == "json_group_object" => {
+                            vec![coerce::cast(y.clone(), "TEXT"), x.clone()]
+                        }
                         _ => vec![x.clone(), y.clone()],
                     };
                     agg.step(&args)?;

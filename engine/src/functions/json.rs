@@ -30,11 +30,17 @@
 //! registered as `"->"` and `"->>"`); their path may be a JSON path (`'$.a'`), a bare label
 //! (`'a'`), an integer (array index) or `'[N]'`.
 //!
-//! JSONB (the `jsonb_*` functions and JSONB blobs as arguments) is not supported: a blob given
-//! as a JSON document is read as JSON text, as `SQLite` does for blobs that are not JSONB, and a
-//! blob given as a value is `JSON cannot hold BLOB values`.
+//! JSONB: the `jsonb_*` functions are not provided. A blob argument whose header has the shape
+//! of a JSONB element is read as JSONB, as `SQLite` does (a malformed one is `malformed JSON`
+//! where `SQLite` may render what it can); other blobs given as a document are read as JSON text,
+//! and other blobs given as a value are `JSON cannot hold BLOB values`.
+
+// Ports of SQLite's C algorithms keep its short variable names (z, n, i, j, e, ...) so that
+// they can be read side by side; exact float comparisons are the semantics being copied.
+#![allow(clippy::many_single_char_names, clippy::float_cmp)]
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use super::aggregate::Aggregate;
 use super::scalar::{cstr, text_value};
@@ -204,7 +210,9 @@ fn json5_whitespace(z: &[u8], i: usize) -> usize {
                         if c == 0 || c == b'\n' || c == b'\r' {
                             break;
                         }
-                        if c == 0xe2 && at(j + 1) == 0x80 && (at(j + 2) == 0xa8 || at(j + 2) == 0xa9)
+                        if c == 0xe2
+                            && at(j + 1) == 0x80
+                            && (at(j + 2) == 0xa8 || at(j + 2) == 0xa9)
                         {
                             j += 2;
                             break;
@@ -389,7 +397,9 @@ impl Parser<'_> {
                     j += json5_whitespace(self.z, j);
                     let mut textj = false;
                     let first = self.at(j);
-                    let esc = |p: &Self, k: usize| p.at(k) == b'\\' && p.at(k + 1) == b'u' && is_4hex(p.z, k + 2);
+                    let esc = |p: &Self, k: usize| {
+                        p.at(k) == b'\\' && p.at(k + 1) == b'u' && is_4hex(p.z, k + 2)
+                    };
                     if json_id1(first) || esc(self, j) {
                         if esc(self, j) {
                             textj = true;
@@ -820,10 +830,97 @@ fn bad_path(path: &[u8]) -> Error {
     Error::Sql(format!("bad JSON path: {q}"))
 }
 
-/// `jsonParseFuncArg`: the document in a function's JSON argument; `Ok(None)` for NULL.
+/// `jsonFuncArgMightBeBinary`: whether a blob has the outer shape of a JSONB element (its
+/// header describes exactly its length).
+fn looks_like_jsonb(b: &[u8]) -> bool {
+    let Some(&first) = b.first() else { return false };
+    if first & 0x0f > 12 {
+        return false;
+    }
+    match checked_payload_size(b, 0) {
+        Some((n, sz)) => n + sz == b.len() && !(first & 0x0f <= 2 && sz > 0),
+        None => false,
+    }
+}
+
+/// `jsonbPayloadSize` with bounds checks: header length and payload size at `i`.
+fn checked_payload_size(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    let x = *b.get(i)? >> 4;
+    let byte = |k: usize| b.get(i + k).map(|&c| usize::from(c));
+    let (n, sz) = match x {
+        0..=11 => (1, usize::from(x)),
+        12 => (2, byte(1)?),
+        13 => (3, (byte(1)? << 8) | byte(2)?),
+        14 => (5, (byte(1)? << 24) | (byte(2)? << 16) | (byte(3)? << 8) | byte(4)?),
+        _ => {
+            if (1..=4).any(|k| byte(k) != Some(0)) {
+                return None;
+            }
+            (9, (byte(5)? << 24) | (byte(6)? << 16) | (byte(7)? << 8) | byte(8)?)
+        }
+    };
+    (i + n + sz <= b.len()).then_some((n, sz))
+}
+
+/// Decodes a JSONB element given by the caller (a blob argument); `None` if it is malformed.
+fn decode_checked(b: &[u8], i: usize, depth: usize) -> Option<Node> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let (n, sz) = checked_payload_size(b, i)?;
+    let start = i + n;
+    let text = || String::from_utf8_lossy(&b[start..start + sz]).into_owned();
+    Some(match b[i] & 0x0f {
+        0 => Node::Null,
+        1 => Node::True,
+        2 => Node::False,
+        3 => Node::Int(text()),
+        4 => Node::Int5(text()),
+        5 => Node::Float(text()),
+        6 => Node::Float5(text()),
+        7 => Node::Text(text()),
+        8 => Node::TextJ(text()),
+        9 => Node::Text5(text()),
+        10 => Node::TextRaw(text()),
+        t @ (11 | 12) => {
+            let mut items = Vec::new();
+            let mut j = start;
+            while j < start + sz {
+                let (cn, cs) = checked_payload_size(b, j)?;
+                if j + cn + cs > start + sz {
+                    return None;
+                }
+                items.push(decode_checked(&b[..start + sz], j, depth + 1)?);
+                j += cn + cs;
+            }
+            if t == 11 {
+                Node::Array(items)
+            } else {
+                if items.len() % 2 == 1 || items.iter().step_by(2).any(|l| !l.is_text()) {
+                    return None;
+                }
+                Node::Object(items)
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// The node of a JSONB-looking blob, or `malformed JSON`.
+fn jsonb_node(b: &[u8]) -> Result<Node> {
+    decode_checked(b, 0, 0).ok_or_else(malformed)
+}
+
+/// `jsonParseFuncArg`: the document in a function's JSON argument; `Ok(None)` for NULL. A blob
+/// that looks like JSONB is read as JSONB; other blobs as JSON text.
 fn parse_arg(v: &Value) -> Result<Option<Node>> {
     if matches!(v, Value::Null) {
         return Ok(None);
+    }
+    if let Value::Blob(b) = v {
+        if looks_like_jsonb(b) {
+            return jsonb_node(b).map(Some);
+        }
     }
     let b = coerce::text_bytes(v);
     if b.is_empty() {
@@ -898,21 +995,23 @@ fn render(out: &mut String, node: &Node) {
         }
         Node::Float5(s) => {
             let b = s.as_bytes();
+            let mut o: Vec<u8> = Vec::with_capacity(b.len() + 2);
             let mut k = 0;
             if b.first() == Some(&b'-') {
-                out.push('-');
+                o.push(b'-');
                 k = 1;
             }
             if b.get(k) == Some(&b'.') {
-                out.push('0');
+                o.push(b'0');
             }
             while k < b.len() {
-                out.push(char::from(b[k]));
+                o.push(b[k]);
                 if b[k] == b'.' && (k + 1 == b.len() || !b[k + 1].is_ascii_digit()) {
-                    out.push('0');
+                    o.push(b'0');
                 }
                 k += 1;
             }
+            out.push_str(&String::from_utf8_lossy(&o));
         }
         Node::Text(s) | Node::TextJ(s) => {
             out.push('"');
@@ -1046,9 +1145,9 @@ fn unescape_one(z: &[u8]) -> (Option<u32>, usize) {
                 let (c, l) = unescape_one(&z[skip..]);
                 (c, skip + l)
             } else {
-                let rest = std::str::from_utf8(&z[skip..]).ok().or_else(|| {
-                    std::str::from_utf8(&z[skip..(skip + 4).min(n)]).ok()
-                });
+                let rest = std::str::from_utf8(&z[skip..])
+                    .ok()
+                    .or_else(|| std::str::from_utf8(&z[skip..(skip + 4).min(n)]).ok());
                 let ch = rest.and_then(|s| s.chars().next()).unwrap_or('\u{fffd}');
                 (Some(u32::from(ch)), skip + ch.len_utf8())
             }
@@ -1073,7 +1172,10 @@ fn bytes_to_bypass(z: &[u8]) -> usize {
             i += if i + 2 < n && z[i + 2] == b'\n' { 3 } else { 2 };
             continue;
         }
-        if z[i + 1] == 0xe2 && i + 3 < n && z[i + 2] == 0x80 && (z[i + 3] == 0xa8 || z[i + 3] == 0xa9)
+        if z[i + 1] == 0xe2
+            && i + 3 < n
+            && z[i + 2] == 0x80
+            && (z[i + 3] == 0xa8 || z[i + 3] == 0xa9)
         {
             i += 4;
             continue;
@@ -1489,7 +1591,12 @@ fn append_sql_value(out: &mut String, v: &Value, is_json: bool) -> Result<()> {
                 append_string(out, s);
             }
         }
-        Value::Blob(_) => return Err(blob_error()),
+        Value::Blob(b) => {
+            if !looks_like_jsonb(b) {
+                return Err(blob_error());
+            }
+            render(out, &jsonb_node(b)?);
+        }
     }
     Ok(())
 }
@@ -1516,7 +1623,12 @@ fn value_node(v: &Value, is_json: bool) -> Result<Node> {
                 Node::TextRaw(s.clone())
             }
         }
-        Value::Blob(_) => return Err(blob_error()),
+        Value::Blob(b) => {
+            if !looks_like_jsonb(b) {
+                return Err(blob_error());
+            }
+            jsonb_node(b)?
+        }
     })
 }
 
@@ -1773,29 +1885,22 @@ fn merge_patch(target: &mut Node, patch: &Node) {
     for pair in pitems.chunks(2) {
         let (plabel, pvalue) = (&pair[0], &pair[1]);
         let pkey = plabel.payload().as_bytes();
-        let found = titems.chunks(2).position(|t| {
-            label_eq_labels(pkey, plabel.is_raw_label(), &t[0])
-        });
-        match found {
-            Some(k) => {
-                if matches!(pvalue, Node::Null) {
-                    titems.drain(2 * k..2 * k + 2);
-                } else {
-                    merge_patch(&mut titems[2 * k + 1], pvalue);
-                }
+        let found =
+            titems.chunks(2).position(|t| label_eq_labels(pkey, plabel.is_raw_label(), &t[0]));
+        if let Some(k) = found {
+            if matches!(pvalue, Node::Null) {
+                titems.drain(2 * k..2 * k + 2);
+            } else {
+                merge_patch(&mut titems[2 * k + 1], pvalue);
             }
-            None => {
-                if matches!(pvalue, Node::Null) {
-                    continue;
-                }
-                titems.push(plabel.clone());
-                if let Node::Object(_) = pvalue {
-                    let mut sub = Node::Object(Vec::new());
-                    merge_patch(&mut sub, pvalue);
-                    titems.push(sub);
-                } else {
-                    titems.push(pvalue.clone());
-                }
+        } else if !matches!(pvalue, Node::Null) {
+            titems.push(plabel.clone());
+            if let Node::Object(_) = pvalue {
+                let mut sub = Node::Object(Vec::new());
+                merge_patch(&mut sub, pvalue);
+                titems.push(sub);
+            } else {
+                titems.push(pvalue.clone());
             }
         }
     }
@@ -1805,7 +1910,7 @@ fn label_eq_labels(key: &[u8], raw: bool, label: &Node) -> bool {
     label_eq(key, raw, label)
 }
 
-/// `json_patch(T, P)`: RFC 7396 MergePatch of P into T.
+/// `json_patch(T, P)`: RFC 7396 `MergePatch` of P into T.
 pub fn json_patch(ctx: &mut FnContext, a: &[Value]) -> Result<Value> {
     let Some(mut target) = parse_arg(&a[0])? else { return Ok(Value::Null) };
     let Some(patch) = parse_arg(&a[1])? else { return Ok(Value::Null) };
@@ -1848,7 +1953,13 @@ pub fn json_valid(_: &mut FnContext, a: &[Value]) -> Result<Value> {
     if matches!(a[0], Value::Null) {
         return Ok(Value::Null);
     }
-    if flags & 3 == 0 {
+    if let Value::Blob(b) = &a[0] {
+        if looks_like_jsonb(b) {
+            let ok = flags & 4 != 0 || (flags & 8 != 0 && decode_checked(b, 0, 0).is_some());
+            return Ok(Value::Integer(i64::from(ok)));
+        }
+    }
+    if flags.trailing_zeros() >= 2 {
         return Ok(Value::Integer(0));
     }
     let b = coerce::text_bytes(&a[0]);
@@ -2119,7 +2230,12 @@ fn decode(b: &[u8], i: usize) -> Node {
 
 /// Read-only `jsonLookupStep` over the blob: the offset of the element and of its label (0 if
 /// it is not an object member).
-fn blob_lookup(b: &[u8], root: usize, path: &[u8], label: usize) -> std::result::Result<(usize, usize), LookupErr> {
+fn blob_lookup(
+    b: &[u8],
+    root: usize,
+    path: &[u8],
+    label: usize,
+) -> std::result::Result<(usize, usize), LookupErr> {
     if path.is_empty() {
         return Ok((root, label));
     }
@@ -2210,7 +2326,7 @@ impl EachCursor<'_> {
     fn append_path_name(&mut self) {
         if self.e_type == 11 {
             let k = self.parents.last().map_or(0, |p| p.i_key);
-            self.path.push_str(&format!("[{k}]"));
+            let _ = write!(self.path, "[{k}]");
         } else {
             let (n, sz) = payload_size(self.b, self.i);
             let z = &self.b[self.i + n..self.i + n + sz];
@@ -2219,7 +2335,7 @@ impl EachCursor<'_> {
                 || z.iter().any(|c| !c.is_ascii_alphanumeric());
             let z = String::from_utf8_lossy(z);
             if need_quote {
-                self.path.push_str(&format!(".\"{z}\""));
+                let _ = write!(self.path, ".\"{z}\"");
             } else {
                 self.path.push('.');
                 self.path.push_str(&z);
@@ -2309,7 +2425,9 @@ impl EachCursor<'_> {
                 } else if z[j] == b'[' {
                     Value::Integer(atoi64(&z[j + 1..j + n]).0)
                 } else if z.get(j + 1) == Some(&b'"') {
-                    text_value(Cow::Borrowed(&z[(j + 2).min(j + n)..(j + n).saturating_sub(1).max(j + 2)]))
+                    text_value(Cow::Borrowed(
+                        &z[(j + 2).min(j + n)..(j + n).saturating_sub(1).max(j + 2)],
+                    ))
                 } else {
                     text_value(Cow::Borrowed(&z[j + 1..j + n]))
                 }
@@ -2353,8 +2471,13 @@ pub fn json_each(json: &Value, path: Option<&str>, recursive: bool) -> Result<Ve
     if matches!(json, Value::Null) {
         return Ok(Vec::new());
     }
-    let text = coerce::text_bytes(json);
-    let Some(doc) = parse_text(&text).node else { return Err(malformed()) };
+    let doc = match json {
+        Value::Blob(b) if looks_like_jsonb(b) => jsonb_node(b)?,
+        other => {
+            let text = coerce::text_bytes(other);
+            parse_text(&text).node.ok_or_else(malformed)?
+        }
+    };
     let mut b = Vec::new();
     encode(&doc, &mut b);
     let mut cur = EachCursor {

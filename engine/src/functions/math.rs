@@ -1,4 +1,4 @@
-//! The math functions of `SQLite`'s `-DSQLITE_ENABLE_MATH_FUNCTIONS` set (lang_mathfunc.html).
+//! The math functions of `SQLite`'s `-DSQLITE_ENABLE_MATH_FUNCTIONS` set (`lang_mathfunc.html`).
 //!
 //! An argument counts only if it is a number, or text that is all a number
 //! (`sqlite3_value_numeric_type`); anything else gives NULL. Results are REAL, except `ceil`,
@@ -29,22 +29,22 @@ fn real(r: f64) -> Value {
     }
 }
 
-fn math1(a: &[Value], f: fn(f64) -> f64) -> Result<Value> {
-    Ok(num(&a[0]).map_or(Value::Null, |x| real(f(x))))
+fn math1(a: &[Value], f: fn(f64) -> f64) -> Value {
+    num(&a[0]).map_or(Value::Null, |x| real(f(x)))
 }
 
-fn math2(a: &[Value], f: fn(f64, f64) -> f64) -> Result<Value> {
-    Ok(match (num(&a[0]), num(&a[1])) {
+fn math2(a: &[Value], f: fn(f64, f64) -> f64) -> Value {
+    match (num(&a[0]), num(&a[1])) {
         (Some(x), Some(y)) => real(f(x, y)),
         _ => Value::Null,
-    })
+    }
 }
 
 macro_rules! unary {
     ($($(#[$doc:meta])* $name:ident => $f:expr;)*) => {$(
         $(#[$doc])*
         pub fn $name(_: &mut FnContext, a: &[Value]) -> Result<Value> {
-            math1(a, $f)
+            Ok(math1(a, $f))
         }
     )*};
 }
@@ -140,17 +140,17 @@ pub fn log(_: &mut FnContext, a: &[Value]) -> Result<Value> {
 
 /// `atan2(Y, X)`.
 pub fn atan2(_: &mut FnContext, a: &[Value]) -> Result<Value> {
-    math2(a, f64::atan2)
+    Ok(math2(a, f64::atan2))
 }
 
 /// `mod(X, Y)`: C's `fmod`.
 pub fn modulo(_: &mut FnContext, a: &[Value]) -> Result<Value> {
-    math2(a, |x, y| x % y)
+    Ok(math2(a, |x, y| x % y))
 }
 
 /// `pow(X, Y)`, `power(X, Y)`.
 pub fn pow(_: &mut FnContext, a: &[Value]) -> Result<Value> {
-    math2(a, f64::powf)
+    Ok(math2(a, f64::powf))
 }
 
 /// `pi()`.
@@ -187,5 +187,53 @@ mod tests {
         assert_eq!(call(degrees, &[r(std::f64::consts::PI)]), r(180.0));
         assert_eq!(call(exp, &[Value::Blob(vec![1])]), Value::Null);
         assert_eq!(call(acos, &[i(2)]), Value::Null);
+    }
+}
+
+#[cfg(test)]
+mod dump {
+    use super::super::{lookup_scalar, FnContext};
+    use crate::storage::record::Value;
+
+    /// Prints results for `scripts`-style cross-checks against a `SQLite` that has the math
+    /// functions (the bundled one does not): `cargo test ... math::dump -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "prints values for an out-of-process comparison"]
+    fn dump_math() {
+        let xs = [
+            -2.5, -1.0, -0.5, 0.0, 0.3, 0.5, 0.999, 1.0, 1.5, 2.0, 3.7, 10.0, 100.0, 1e-10, 1e10,
+            710.0, -710.0, 0.1,
+        ];
+        let names = [
+            "acos", "asin", "atan", "cos", "sin", "tan", "cosh", "sinh", "tanh", "acosh", "asinh",
+            "atanh", "exp", "ln", "log", "log10", "log2", "sqrt", "degrees", "radians", "ceil",
+            "floor", "trunc",
+        ];
+        for n in names {
+            let f = lookup_scalar(n, 1).expect("ok").expect("exists");
+            for x in xs {
+                let v = f(&mut FnContext::default(), &[Value::Real(x)]).expect("no error");
+                let s = match v {
+                    Value::Real(r) => format!("{:016x}", r.to_bits()),
+                    Value::Integer(i) => format!("i{i}"),
+                    _ => "null".into(),
+                };
+                println!("MATH {n} {x:e} {s}");
+            }
+        }
+        for n in ["atan2", "mod", "pow", "log"] {
+            let f = lookup_scalar(n, 2).expect("ok").expect("exists");
+            for x in xs {
+                for y in [-1.5, 0.5, 2.0, 3.0] {
+                    let v = f(&mut FnContext::default(), &[Value::Real(x), Value::Real(y)])
+                        .expect("no error");
+                    let s = match v {
+                        Value::Real(r) => format!("{:016x}", r.to_bits()),
+                        _ => "null".into(),
+                    };
+                    println!("MATH2 {n} {x:e} {y:e} {s}");
+                }
+            }
+        }
     }
 }

@@ -274,8 +274,13 @@ pub fn lookup_scalar(name: &str, nargs: usize) -> Result<Option<ScalarFn>> {
     match aggregate_takes(&lower, nargs) {
         Some(true) => Ok(None),
         Some(false) => Err(wrong_args(name)),
-        None if known => Err(wrong_args(name)),
-        None => Ok(None),
+        None => {
+            if known {
+                Err(wrong_args(name))
+            } else {
+                Ok(None)
+            }
+        }
     }
 }
 
@@ -382,10 +387,89 @@ mod tests {
         assert!(new_aggregate("max", 2).expect("ok").is_none());
         assert!(new_aggregate("sum", 2).is_err());
         assert!(new_aggregate("abs", 1).expect("ok").is_none());
-        let e = lookup_scalar("Substr", 1).err().expect("error");
+        let e = lookup_scalar("Substr", 1).expect_err("error");
         assert_eq!(e.to_string(), "wrong number of arguments to function Substr()");
         assert!(!is_deterministic("random"));
         assert!(is_deterministic("abs"));
         assert!(returns_json("json_object"));
+    }
+
+    fn run(name: &str, ctx: &mut FnContext, args: &[Value]) -> Result<Value> {
+        let f = lookup_scalar(name, args.len())?.expect("function exists");
+        f(ctx, args)
+    }
+
+    #[test]
+    fn context_functions() {
+        let mut ctx = FnContext {
+            last_insert_rowid: 42,
+            changes: 3,
+            total_changes: 9,
+            now_unix_ms: Some(1_700_000_000_123),
+            ..FnContext::default()
+        };
+        assert_eq!(run("last_insert_rowid", &mut ctx, &[]).expect("ok"), Value::Integer(42));
+        assert_eq!(run("changes", &mut ctx, &[]).expect("ok"), Value::Integer(3));
+        assert_eq!(run("total_changes", &mut ctx, &[]).expect("ok"), Value::Integer(9));
+        let now = Value::Text("now".into());
+        assert_eq!(
+            run("datetime", &mut ctx, std::slice::from_ref(&now)).expect("ok"),
+            Value::Text("2023-11-14 22:13:20".into())
+        );
+        assert_eq!(
+            run("current_timestamp", &mut ctx, &[]).expect("ok"),
+            Value::Text("2023-11-14 22:13:20".into())
+        );
+        assert_eq!(
+            run("unixepoch", &mut ctx, &[now, Value::Text("subsec".into())]).expect("ok"),
+            Value::Real(1_700_000_000.123)
+        );
+        assert_eq!(run("sqlite_version", &mut ctx, &[]).expect("ok"), Value::Text("3.46.0".into()));
+    }
+
+    #[test]
+    fn random_and_errors() {
+        let mut ctx = FnContext::default();
+        for _ in 0..100 {
+            let Value::Integer(r) = run("random", &mut ctx, &[]).expect("ok") else { panic!() };
+            assert_ne!(r, i64::MIN);
+        }
+        let Value::Blob(b) = run("randomblob", &mut ctx, &[Value::Integer(0)]).expect("ok") else {
+            panic!()
+        };
+        assert_eq!(b.len(), 1);
+        let Value::Blob(b) = run("randomblob", &mut ctx, &[Value::Integer(16)]).expect("ok") else {
+            panic!()
+        };
+        assert_eq!(b.len(), 16);
+        let e =
+            run("likelihood", &mut ctx, &[Value::Integer(1), Value::Integer(2)]).expect_err("bad");
+        assert!(e.to_string().contains("likelihood"));
+        assert!(run("likelihood", &mut ctx, &[Value::Integer(1), Value::Real(0.5)]).is_ok());
+        let e = run("zeroblob", &mut ctx, &[Value::Integer(2_000_000_000)]).expect_err("too big");
+        assert!(matches!(e, Error::TooBig(_)));
+    }
+
+    #[test]
+    fn json_subtype_protocol() {
+        let mut ctx = FnContext::default();
+        let inner = run("json_object", &mut ctx, &[Value::Text("a".into()), Value::Integer(1)])
+            .expect("ok");
+        assert!(ctx.json_result);
+        let mut outer = FnContext { json_args: 1, ..FnContext::default() };
+        let v = run("json_array", &mut outer, std::slice::from_ref(&inner)).expect("ok");
+        assert_eq!(v, Value::Text("[{\"a\":1}]".into()));
+        let mut plain = FnContext::default();
+        let v = run("json_array", &mut plain, &[inner]).expect("ok");
+        assert_eq!(v, Value::Text("[\"{\\\"a\\\":1}\"]".into()));
+        let mut agg = new_aggregate("json_group_array", 1).expect("ok").expect("aggregate");
+        agg.step_json(&[Value::Text("[1]".into())], 1).expect("step");
+        agg.step(&[Value::Text("[1]".into())]).expect("step");
+        assert_eq!(agg.finish().expect("ok"), Value::Text("[[1],\"[1]\"]".into()));
+        assert!(agg.result_is_json());
+        let rows = json_each(&Value::Text("{\"a\":[1,2]}".into()), None, true).expect("ok");
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[1].fullkey, "$.a");
+        assert_eq!(rows[3].key, Value::Integer(1));
     }
 }

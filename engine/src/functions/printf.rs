@@ -6,12 +6,17 @@
 //! taken from the arguments), the `l`/`ll` length modifiers (ignored). Missing arguments read as
 //! 0, 0.0 or an empty string. With `!`, width and precision of `%s`, `%q`, `%Q`, `%w`, `%c` count
 //! characters rather than bytes, and floats keep up to 26 significant digits instead of 16.
+//! Output longer than `SQLITE_MAX_LENGTH` makes the SQL function return NULL, as in `SQLite`.
 //! Floats are printed with `SQLite`'s decimal conversion (`crate::sql::coerce`'s `fp_decode`),
 //! which is not correctly rounded beyond 16 digits, exactly as `SQLite`'s output.
 
+// Ports of SQLite's C algorithms keep its short variable names (z, n, i, j, e, ...) so that
+// they can be read side by side; exact float comparisons are the semantics being copied.
+#![allow(clippy::many_single_char_names, clippy::float_cmp)]
+
 use super::scalar::{cstr, text_value};
 use super::{check_len, FnContext};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sql::coerce::{self, format_float, FloatKind, FloatSpec};
 use crate::storage::record::Value;
 
@@ -54,8 +59,12 @@ pub fn printf_fn(_: &mut FnContext, a: &[Value]) -> Result<Value> {
         return Ok(Value::Null);
     }
     let fb = coerce::text_bytes(fmt);
-    let out = sqlite_printf(cstr(&fb), &a[1..])?;
-    Ok(text_value(std::borrow::Cow::Owned(out)))
+    match sqlite_printf(cstr(&fb), &a[1..]) {
+        Ok(out) => Ok(text_value(std::borrow::Cow::Owned(out))),
+        // SQLite's printf() returns NULL (not an error) when its output would be too long.
+        Err(Error::TooBig(_)) => Ok(Value::Null),
+        Err(e) => Err(e),
+    }
 }
 
 /// Appends `n` copies of `c`.
@@ -336,13 +345,16 @@ pub(crate) fn sqlite_printf(fmt: &[u8], args: &[Value]) -> Result<Vec<u8>> {
                 let q = if c == b'w' { b'"' } else { b'\'' };
                 let t = args.text();
                 let is_null = t.is_none();
-                let t = t.unwrap_or_else(|| {
-                    if c == b'Q' {
-                        b"NULL".to_vec()
-                    } else {
-                        b"(NULL)".to_vec()
-                    }
-                });
+                let t =
+                    t.unwrap_or_else(
+                        || {
+                            if c == b'Q' {
+                                b"NULL".to_vec()
+                            } else {
+                                b"(NULL)".to_vec()
+                            }
+                        },
+                    );
                 let t = cstr(&t).to_vec();
                 // The precision counts bytes (characters with "!") of the input.
                 let mut k = precision;
@@ -413,10 +425,30 @@ mod tests {
         let r = Value::Real;
         assert_eq!(p("%d|%5d|%-5d|%05d", &[i(1), i(2), i(3), i(-4)]), "1|    2|3    |-0004");
         assert_eq!(p("%,d", &[i(1_234_567)]), "1,234,567");
-        assert_eq!(p("%x %X %#x %o %#o", &[i(255), i(255), i(255), i(8), i(8)]), "ff FF 0xff 10 010");
-        assert_eq!(p("%.2f %e %g", &[r(3.14159), r(1234.5), r(0.0001)]), "3.14 1.234500e+03 0.0001");
-        assert_eq!(p("%q %Q %Q %w", &[Value::Text("it's".into()), Value::Text("a".into()), Value::Null, Value::Text("x\"y".into())]), "it''s 'a' NULL x\"\"y");
-        assert_eq!(p("%5.2s|%c%%", &[Value::Text("abc".into()), Value::Text("xyz".into())]), "   ab|x%");
+        assert_eq!(
+            p("%x %X %#x %o %#o", &[i(255), i(255), i(255), i(8), i(8)]),
+            "ff FF 0xff 10 010"
+        );
+        assert_eq!(
+            p("%.2f %e %g", &[r(1.23456), r(1234.5), r(0.0001)]),
+            "1.23 1.234500e+03 0.0001"
+        );
+        assert_eq!(
+            p(
+                "%q %Q %Q %w",
+                &[
+                    Value::Text("it's".into()),
+                    Value::Text("a".into()),
+                    Value::Null,
+                    Value::Text("x\"y".into())
+                ]
+            ),
+            "it''s 'a' NULL x\"\"y"
+        );
+        assert_eq!(
+            p("%5.2s|%c%%", &[Value::Text("abc".into()), Value::Text("xyz".into())]),
+            "   ab|x%"
+        );
         assert_eq!(p("%", &[]), "%");
         assert_eq!(p("%!.3g", &[r(1.0)]), "1.0");
         assert_eq!(p("%d %s", &[]), "0 ");

@@ -6,6 +6,10 @@
 //! NUL character, as `SQLite` does (`length`, `substr`, `like`, `glob`, `trim`'s character set,
 //! `unhex`, `unicode`, `quote`).
 
+// Ports of SQLite's C algorithms keep its short variable names (z, n, i, j, e, ...) so that
+// they can be read side by side; exact float comparisons are the semantics being copied.
+#![allow(clippy::many_single_char_names, clippy::float_cmp)]
+
 use std::borrow::Cow;
 
 use rand::RngCore;
@@ -58,6 +62,35 @@ fn skip_utf8(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// `sqlite3Utf8Read` of the first character of `z` (not empty), for any bytes: a lead byte
+/// takes every continuation byte that follows; a stray continuation byte is its own value;
+/// overlong forms, surrogates and U+FFFE/U+FFFF read as U+FFFD.
+pub(crate) fn utf8_read(z: &[u8]) -> u32 {
+    let c = u32::from(z[0]);
+    if c < 0xc0 {
+        return c;
+    }
+    let mut c = c & match c {
+        0xc0..=0xdf => 0x1f,
+        0xe0..=0xef => 0x0f,
+        0xf0..=0xf7 => 0x07,
+        0xf8..=0xfb => 0x03,
+        0xfc..=0xfd => 0x01,
+        _ => 0x00,
+    };
+    for &b in &z[1..] {
+        if b & 0xc0 != 0x80 {
+            break;
+        }
+        c = (c << 6).wrapping_add(u32::from(b & 0x3f));
+    }
+    if c < 0x80 || c & 0xffff_f800 == 0xd800 || c & 0xffff_fffe == 0xfffe {
+        0xfffd
+    } else {
+        c
+    }
+}
+
 /// `abs(X)`.
 pub fn abs(_: &mut FnContext, a: &[Value]) -> Result<Value> {
     Ok(match &a[0] {
@@ -82,7 +115,7 @@ pub fn char(_: &mut FnContext, a: &[Value]) -> Result<Value> {
     let mut s = String::with_capacity(a.len());
     for v in a {
         let x = coerce::to_integer(v);
-        let c = if (0..=0x10ffff).contains(&x) { x as u32 } else { 0xfffd };
+        let c = if (0..=0x0010_ffff).contains(&x) { x as u32 } else { 0xfffd };
         s.push(char::from_u32(c).unwrap_or('\u{fffd}'));
     }
     Ok(Value::Text(s))
@@ -148,9 +181,7 @@ pub fn like_fn(_: &mut FnContext, a: &[Value]) -> Result<Value> {
         let mut chars = e.chars();
         match (chars.next(), chars.next()) {
             (Some(c), None) => esc = Some(c),
-            _ => {
-                return Err(Error::Sql("ESCAPE expression must be a single character".into()))
-            }
+            _ => return Err(Error::Sql("ESCAPE expression must be a single character".into())),
         }
     }
     let (Some(p), Some(s)) = (coerce::to_text(&a[0]), coerce::to_text(&a[1])) else {
@@ -383,11 +414,8 @@ pub(crate) fn quote_value(out: &mut String, v: &Value) {
             format_float(&mut s, *r, &spec);
             if atof(s.as_bytes()).0 != *r {
                 s.clear();
-                let spec = FloatSpec {
-                    kind: FloatKind::Exp,
-                    precision: 20,
-                    ..FloatSpec::generic15()
-                };
+                let spec =
+                    FloatSpec { kind: FloatKind::Exp, precision: 20, ..FloatSpec::generic15() };
                 let spec = FloatSpec { zero_pad: true, ..spec };
                 format_float(&mut s, *r, &spec);
             }
@@ -417,7 +445,7 @@ pub fn quote(_: &mut FnContext, a: &[Value]) -> Result<Value> {
     Ok(Value::Text(s))
 }
 
-/// `random()`: a random integer, never i64::MIN.
+/// `random()`: a random integer, never `i64::MIN`.
 pub fn random(_: &mut FnContext, _: &[Value]) -> Result<Value> {
     let r = rand::thread_rng().next_u64() as i64;
     Ok(Value::Integer(if r < 0 { -(r & i64::MAX) } else { r }))
@@ -500,18 +528,13 @@ pub fn sign(_: &mut FnContext, a: &[Value]) -> Result<Value> {
         Value::Real(r) => r,
         _ => return Ok(Value::Null),
     };
-    Ok(Value::Integer(if x < 0.0 {
-        -1
-    } else {
-        i64::from(x > 0.0)
-    }))
+    Ok(Value::Integer(if x < 0.0 { -1 } else { i64::from(x > 0.0) }))
 }
 
 /// `soundex(X)`: the four-character Soundex code; `?000` without ASCII letters.
 pub fn soundex(_: &mut FnContext, a: &[Value]) -> Result<Value> {
-    const CODE: [u8; 26] = [
-        0, 1, 2, 3, 0, 1, 2, 0, 0, 2, 2, 4, 5, 5, 0, 1, 2, 6, 2, 3, 0, 1, 0, 2, 0, 2,
-    ];
+    const CODE: [u8; 26] =
+        [0, 1, 2, 3, 0, 1, 2, 0, 0, 2, 2, 4, 5, 5, 0, 1, 2, 6, 2, 3, 0, 1, 0, 2, 0, 2];
     let code = |c: u8| -> u8 {
         let l = (c & 0x7f).to_ascii_lowercase();
         if l.is_ascii_lowercase() {
@@ -693,13 +716,7 @@ pub fn unicode(_: &mut FnContext, a: &[Value]) -> Result<Value> {
     if z.is_empty() {
         return Ok(Value::Null);
     }
-    let end = skip_utf8(z, 0);
-    let c = std::str::from_utf8(&z[..end])
-        .ok()
-        .and_then(|s| s.chars().next())
-        .map_or(0xfffd, u32::from);
-    let c = if c & 0xffff_fffe == 0xfffe { 0xfffd } else { c };
-    Ok(Value::Integer(i64::from(c)))
+    Ok(Value::Integer(i64::from(utf8_read(z))))
 }
 
 /// `zeroblob(N)`: N zero bytes.
@@ -714,4 +731,3 @@ pub fn zeroblob(_: &mut FnContext, a: &[Value]) -> Result<Value> {
 pub fn sqlite_version(_: &mut FnContext, _: &[Value]) -> Result<Value> {
     Ok(Value::Text(SQLITE_VERSION.into()))
 }
-

@@ -5,14 +5,16 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use sqlparser::ast::{
-    self, BinaryOperator, Expr as A, FunctionArg, FunctionArgExpr, FunctionArguments, JoinConstraint, JoinOperator,
-    SelectItem, SetExpr, SetOperator, SetQuantifier, TableFactor, UnaryOperator,
+    self, BinaryOperator, Expr as A, FunctionArg, FunctionArgExpr, FunctionArguments,
+    JoinConstraint, JoinOperator, SelectItem, SetExpr, SetOperator, SetQuantifier, TableFactor,
+    UnaryOperator,
 };
 
 use super::catalog::{collation_named, object_name, Catalog, Table};
 use super::coerce::{affinity_of_type, comparison_affinity, Affinity, ArithOp};
 use super::plan::{
-    Access, AggCall, BitOp, Body, CmpOp, CompoundOp, Core, Expr, OrderTerm, Select, Source, SourceKind, SubPlan,
+    Access, AggCall, BitOp, Body, CmpOp, CompoundOp, Core, Expr, OrderTerm, Select, Source,
+    SourceKind, SubPlan,
 };
 use crate::error::{Error, Result};
 use crate::functions;
@@ -92,8 +94,14 @@ fn expr_slots(e: &Expr, subs: &[SubPlan], sub_slots: &[HashSet<usize>], out: &mu
         Expr::Col(s, _) => {
             out.insert(*s);
         }
-        Expr::Neg(a) | Expr::Not(a) | Expr::BitNot(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => go(a),
-        Expr::Arith(_, a, b) | Expr::Concat(a, b) | Expr::Bit(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+        Expr::Neg(a) | Expr::Not(a) | Expr::BitNot(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => {
+            go(a)
+        }
+        Expr::Arith(_, a, b)
+        | Expr::Concat(a, b)
+        | Expr::Bit(_, a, b)
+        | Expr::And(a, b)
+        | Expr::Or(a, b) => {
             go(a);
             go(b);
         }
@@ -163,11 +171,13 @@ fn ident_name(e: &A) -> Option<String> {
 }
 
 fn is_rowid_name(n: &str) -> bool {
-    n.eq_ignore_ascii_case("rowid") || n.eq_ignore_ascii_case("oid") || n.eq_ignore_ascii_case("_rowid_")
+    n.eq_ignore_ascii_case("rowid")
+        || n.eq_ignore_ascii_case("oid")
+        || n.eq_ignore_ascii_case("_rowid_")
 }
 
 /// Parses a numeric literal as SQLite does.
-fn number_literal(s: &str) -> Value {
+pub(crate) fn number_literal(s: &str) -> Value {
     if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         if let Ok(v) = u64::from_str_radix(hex, 16) {
             return Value::Integer(v as i64);
@@ -185,7 +195,8 @@ fn hex_blob(s: &str) -> Result<Value> {
     if s.len() % 2 != 0 {
         return err(format!("malformed blob literal x'{s}'"));
     }
-    let bytes: Option<Vec<u8>> = (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect();
+    let bytes: Option<Vec<u8>> =
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect();
     bytes.map(Value::Blob).ok_or_else(|| Error::Sql(format!("malformed blob literal x'{s}'")))
 }
 
@@ -193,7 +204,15 @@ impl<'c> Binder<'c> {
     /// A binder for one statement.
     #[must_use]
     pub fn new(cat: &'c Catalog) -> Self {
-        Binder { cat, next_slot: 0, subs: Vec::new(), params: Vec::new(), scopes: Vec::new(), ctes: Vec::new(), sub_refs: Vec::new() }
+        Binder {
+            cat,
+            next_slot: 0,
+            subs: Vec::new(),
+            params: Vec::new(),
+            scopes: Vec::new(),
+            ctes: Vec::new(),
+            sub_refs: Vec::new(),
+        }
     }
 
     /// Number of runtime slots the statement needs.
@@ -219,9 +238,17 @@ impl<'c> Binder<'c> {
         let cols = table
             .columns
             .iter()
-            .map(|c| ColMeta { name: c.name.clone(), aff: Some(c.affinity), coll: Some(c.collation), hidden: false })
+            .map(|c| ColMeta {
+                name: c.name.clone(),
+                aff: Some(c.affinity),
+                coll: Some(c.collation),
+                hidden: false,
+            })
             .collect();
-        self.scopes.push(Scope { srcs: vec![ScopeSrc { name: lower(name), cols, slot, has_rowid: true }], aliases: Vec::new() });
+        self.scopes.push(Scope {
+            srcs: vec![ScopeSrc { name: lower(name), cols, slot, has_rowid: true }],
+            aliases: Vec::new(),
+        });
     }
 
     /// Adds another table to the innermost scope (e.g. `excluded` or trigger rows).
@@ -229,7 +256,12 @@ impl<'c> Binder<'c> {
         let cols = table
             .columns
             .iter()
-            .map(|c| ColMeta { name: c.name.clone(), aff: Some(c.affinity), coll: Some(c.collation), hidden: false })
+            .map(|c| ColMeta {
+                name: c.name.clone(),
+                aff: Some(c.affinity),
+                coll: Some(c.collation),
+                hidden: false,
+            })
             .collect();
         if let Some(s) = self.scopes.last_mut() {
             s.srcs.push(ScopeSrc { name: lower(name), cols, slot, has_rowid: true });
@@ -246,7 +278,11 @@ impl<'c> Binder<'c> {
         self.scopes.push(Scope::default());
     }
 
-    fn resolve_column(&mut self, qualifier: Option<&str>, name: &str) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+    fn resolve_column(
+        &mut self,
+        qualifier: Option<&str>,
+        name: &str,
+    ) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
         let depth = self.scopes.len();
         for d in (0..depth).rev() {
             let scope = &self.scopes[d];
@@ -258,7 +294,9 @@ impl<'c> Binder<'c> {
                         continue;
                     }
                 }
-                let hit = src.cols.iter().position(|c| c.name.eq_ignore_ascii_case(name) && (qualifier.is_some() || !c.hidden));
+                let hit = src.cols.iter().position(|c| {
+                    c.name.eq_ignore_ascii_case(name) && (qualifier.is_some() || !c.hidden)
+                });
                 if let Some(ci) = hit {
                     if found.is_some() {
                         ambiguous = true;
@@ -282,7 +320,9 @@ impl<'c> Binder<'c> {
                 return Ok((Expr::Col(slot, col), aff, coll));
             }
             if qualifier.is_none() {
-                if let Some((_, e)) = scope.aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(name)) {
+                if let Some((_, e)) =
+                    scope.aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(name))
+                {
                     return Ok((e.clone(), None, None));
                 }
             }
@@ -323,7 +363,9 @@ impl<'c> Binder<'c> {
     fn literal(&mut self, v: &ast::Value) -> Result<Expr> {
         Ok(Expr::Lit(match v {
             ast::Value::Number(s, _) => number_literal(s),
-            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => Value::Text(s.clone()),
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                Value::Text(s.clone())
+            }
             ast::Value::HexStringLiteral(s) => hex_blob(s)?,
             ast::Value::Boolean(b) => Value::Integer(i64::from(*b)),
             ast::Value::Null => Value::Null,
@@ -332,7 +374,11 @@ impl<'c> Binder<'c> {
         }))
     }
 
-    fn cmp(&self, op: CmpOp, l: (Expr, Option<Affinity>, Option<Collation>), r: (Expr, Option<Affinity>, Option<Collation>)) -> Expr {
+    fn cmp(
+        op: CmpOp,
+        l: (Expr, Option<Affinity>, Option<Collation>),
+        r: (Expr, Option<Affinity>, Option<Collation>),
+    ) -> Expr {
         let coll = l.2.or(r.2).unwrap_or_default();
         let aff = comparison_affinity(l.1, r.1);
         Expr::Cmp { op, l: Box::new(l.0), r: Box::new(r.0), coll, aff }
@@ -340,7 +386,11 @@ impl<'c> Binder<'c> {
 
     /// Binds an expression; returns it with its affinity and collation.
     #[allow(clippy::type_complexity)]
-    fn bind_expr(&mut self, e: &A, agg: &mut Option<&mut AggCtx>) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+    fn bind_expr(
+        &mut self,
+        e: &A,
+        agg: &mut Option<&mut AggCtx>,
+    ) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
         let plain = |x: Expr| Ok((x, None, None));
         match e {
             A::Identifier(id) => {
@@ -363,7 +413,8 @@ impl<'c> Binder<'c> {
             }
             A::Value(v) => plain(self.literal(&v.value)?),
             A::Nested(x) => self.bind_expr(x, agg),
-            A::UnaryOp { op: UnaryOperator::Minus, expr } if matches!(expr.as_ref(), A::Value(v) if matches!(&v.value, ast::Value::Number(n, _) if n == "9223372036854775808")) => {
+            A::UnaryOp { op: UnaryOperator::Minus, expr } if matches!(expr.as_ref(), A::Value(v) if matches!(&v.value, ast::Value::Number(n, _) if n == "9223372036854775808")) =>
+            {
                 // SQLite reads -9223372036854775808 as the smallest integer, not as minus a real.
                 plain(Expr::Lit(Value::Integer(i64::MIN)))
             }
@@ -381,21 +432,38 @@ impl<'c> Binder<'c> {
             A::IsNull(x) => plain(Expr::IsNull(Box::new(self.bind_expr(x, agg)?.0), false)),
             A::IsNotNull(x) => plain(Expr::IsNull(Box::new(self.bind_expr(x, agg)?.0), true)),
             A::IsTrue(x) | A::IsNotFalse(x) | A::IsFalse(x) | A::IsNotTrue(x) => {
+                // `x IS TRUE` holds when x is not NULL and true; `IS FALSE` when not NULL and
+                // false; the NOT forms negate those (so NULL IS NOT TRUE is true).
                 let v = self.bind_expr(x, agg)?.0;
-                let t = Expr::Is { l: Box::new(Expr::Not(Box::new(Expr::Not(Box::new(v))))), r: Box::new(Expr::Lit(Value::Integer(1))), negated: false, coll: Collation::Binary, aff: None };
-                let want_true = matches!(e, A::IsTrue(_) | A::IsNotFalse(_));
+                let truth = if matches!(e, A::IsTrue(_) | A::IsNotTrue(_)) {
+                    Expr::Not(Box::new(Expr::Not(Box::new(v))))
+                } else {
+                    Expr::Not(Box::new(v))
+                };
                 let is_not = matches!(e, A::IsNotFalse(_) | A::IsNotTrue(_));
-                let base = if want_true != is_not { t } else { Expr::Is { l: Box::new(Expr::Not(Box::new(self.bind_expr(x, agg)?.0))), r: Box::new(Expr::Lit(Value::Integer(1))), negated: false, coll: Collation::Binary, aff: None } };
-                plain(if is_not { Expr::Not(Box::new(base)) } else { base })
+                plain(Expr::Is {
+                    l: Box::new(truth),
+                    r: Box::new(Expr::Lit(Value::Integer(1))),
+                    negated: is_not,
+                    coll: Collation::Binary,
+                    aff: None,
+                })
             }
             A::IsDistinctFrom(a, b) | A::IsNotDistinctFrom(a, b) => {
                 let l = self.bind_expr(a, agg)?;
                 let r = self.bind_expr(b, agg)?;
                 let coll = l.2.or(r.2).unwrap_or_default();
                 let aff = comparison_affinity(l.1, r.1);
-                plain(Expr::Is { l: Box::new(l.0), r: Box::new(r.0), negated: matches!(e, A::IsDistinctFrom(..)), coll, aff })
+                plain(Expr::Is {
+                    l: Box::new(l.0),
+                    r: Box::new(r.0),
+                    negated: matches!(e, A::IsDistinctFrom(..)),
+                    coll,
+                    aff,
+                })
             }
-            A::Like { negated, expr, pattern, escape_char, any, .. } | A::ILike { negated, expr, pattern, escape_char, any, .. } => {
+            A::Like { negated, expr, pattern, escape_char, any, .. }
+            | A::ILike { negated, expr, pattern, escape_char, any, .. } => {
                 if *any {
                     return err("LIKE ANY is not supported");
                 }
@@ -405,7 +473,13 @@ impl<'c> Binder<'c> {
                     Some(c) => Some(Box::new(self.bind_expr(c, agg)?.0)),
                     None => None,
                 };
-                plain(Expr::Like { e: Box::new(ex), pat: Box::new(pat), esc, negated: *negated, glob: false })
+                plain(Expr::Like {
+                    e: Box::new(ex),
+                    pat: Box::new(pat),
+                    esc,
+                    negated: *negated,
+                    glob: false,
+                })
             }
             A::Between { expr, negated, low, high } => {
                 let x = self.bind_expr(expr, agg)?;
@@ -413,7 +487,14 @@ impl<'c> Binder<'c> {
                 let hi = self.bind_expr(high, agg)?;
                 let coll = x.2.or(lo.2).or(hi.2).unwrap_or_default();
                 let aff = comparison_affinity(x.1, lo.1).or_else(|| comparison_affinity(x.1, hi.1));
-                plain(Expr::Between { e: Box::new(x.0), lo: Box::new(lo.0), hi: Box::new(hi.0), negated: *negated, coll, aff })
+                plain(Expr::Between {
+                    e: Box::new(x.0),
+                    lo: Box::new(lo.0),
+                    hi: Box::new(hi.0),
+                    negated: *negated,
+                    coll,
+                    aff,
+                })
             }
             A::In { expr, target, negated, .. } => {
                 let x = self.bind_expr(expr, agg)?;
@@ -428,14 +509,24 @@ impl<'c> Binder<'c> {
                             }
                             items.push(b.0);
                         }
-                        let aff = if x.1.is_some() { x.1.filter(|a| *a != Affinity::Blob) } else { aff };
-                        plain(Expr::InList { e: Box::new(x.0), list: items, negated: *negated, coll: x.2.unwrap_or_default(), aff })
+                        let aff =
+                            if x.1.is_some() { x.1.filter(|a| *a != Affinity::Blob) } else { aff };
+                        plain(Expr::InList {
+                            e: Box::new(x.0),
+                            list: items,
+                            negated: *negated,
+                            coll: x.2.unwrap_or_default(),
+                            aff,
+                        })
                     }
                     ast::InTarget::Subquery(q) => {
                         let sub = self.bind_subquery(q)?;
                         let s = &self.subs[sub].select;
                         if s.ncols != 1 {
-                            return err(format!("sub-select returns {} columns - expected 1", s.ncols));
+                            return err(format!(
+                                "sub-select returns {} columns - expected 1",
+                                s.ncols
+                            ));
                         }
                         let (raff, rcoll) = (s.affinities[0], s.collations[0]);
                         let aff = comparison_affinity(x.1, raff);
@@ -443,15 +534,26 @@ impl<'c> Binder<'c> {
                         plain(Expr::InSub { e: Box::new(x.0), sub, negated: *negated, coll, aff })
                     }
                     ast::InTarget::Table { name, .. } => {
-                        let q = sqlparser::parser::Parser::new(&super::dialect::EmbedliteDialect::default())
-                            .try_with_sql(&format!("SELECT * FROM {name}"))
-                            .and_then(|mut p| p.parse_query())
-                            .map_err(|e| Error::Sql(e.to_string()))?;
+                        let q = sqlparser::parser::Parser::new(
+                            &super::dialect::EmbedliteDialect::default(),
+                        )
+                        .try_with_sql(&format!("SELECT * FROM {name}"))
+                        .and_then(|mut p| p.parse_query())
+                        .map_err(|e| Error::Sql(e.to_string()))?;
                         let sub = self.bind_subquery(&q)?;
-                        let aff = comparison_affinity(x.1, self.subs[sub].select.affinities.first().copied().flatten());
-                        plain(Expr::InSub { e: Box::new(x.0), sub, negated: *negated, coll: x.2.unwrap_or_default(), aff })
+                        let aff = comparison_affinity(
+                            x.1,
+                            self.subs[sub].select.affinities.first().copied().flatten(),
+                        );
+                        plain(Expr::InSub {
+                            e: Box::new(x.0),
+                            sub,
+                            negated: *negated,
+                            coll: x.2.unwrap_or_default(),
+                            aff,
+                        })
                     }
-                    other => err(format!("unsupported IN target {other:?}")),
+                    ast::InTarget::Unnest(_) => err("unsupported IN target UNNEST"),
                 }
             }
             A::Exists { subquery, negated } => {
@@ -477,7 +579,10 @@ impl<'c> Binder<'c> {
                 };
                 let mut whens = Vec::with_capacity(conditions.len());
                 for cw in conditions {
-                    whens.push((self.bind_expr(&cw.condition, agg)?.0, self.bind_expr(&cw.result, agg)?.0));
+                    whens.push((
+                        self.bind_expr(&cw.condition, agg)?.0,
+                        self.bind_expr(&cw.result, agg)?.0,
+                    ));
                 }
                 let else_ = match else_result {
                     Some(x) => Some(Box::new(self.bind_expr(x, agg)?.0)),
@@ -515,7 +620,7 @@ impl<'c> Binder<'c> {
                         args.push(self.bind_expr(c, agg)?.0);
                     }
                 }
-                self.call_scalar(name, args)
+                Self::call_scalar(name, args)
             }
             A::Substring { expr, substring_from, substring_for, .. } => {
                 let mut args = vec![self.bind_expr(expr, agg)?.0];
@@ -525,25 +630,28 @@ impl<'c> Binder<'c> {
                 if let Some(f) = substring_for {
                     args.push(self.bind_expr(f, agg)?.0);
                 }
-                self.call_scalar("substr", args)
+                Self::call_scalar("substr", args)
             }
             A::Ceil { expr, .. } => {
                 let args = vec![self.bind_expr(expr, agg)?.0];
-                self.call_scalar("ceil", args)
+                Self::call_scalar("ceil", args)
             }
             A::Floor { expr, .. } => {
                 let args = vec![self.bind_expr(expr, agg)?.0];
-                self.call_scalar("floor", args)
+                Self::call_scalar("floor", args)
             }
             A::Position { expr, r#in } => {
                 let args = vec![self.bind_expr(r#in, agg)?.0, self.bind_expr(expr, agg)?.0];
-                self.call_scalar("instr", args)
+                Self::call_scalar("instr", args)
             }
             other => err(format!("unsupported expression: {other}")),
         }
     }
 
-    fn call_scalar(&mut self, name: &str, args: Vec<Expr>) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+    fn call_scalar(
+        name: &str,
+        args: Vec<Expr>,
+    ) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
         let lname = lower(name);
         match lname.as_str() {
             "coalesce" | "ifnull" => {
@@ -557,7 +665,11 @@ impl<'c> Binder<'c> {
                     return err(format!("wrong number of arguments to function {name}()"));
                 }
                 let mut it = args.into_iter();
-                let (a, b, c) = (it.next().expect("3 args"), it.next().expect("3 args"), it.next().expect("3 args"));
+                let (a, b, c) = (
+                    it.next().expect("3 args"),
+                    it.next().expect("3 args"),
+                    it.next().expect("3 args"),
+                );
                 return Ok((Expr::Iif(Box::new(a), Box::new(b), Box::new(c)), None, None));
             }
             _ => {}
@@ -569,7 +681,11 @@ impl<'c> Binder<'c> {
         Ok((Expr::Func(static_name, f, args), None, None))
     }
 
-    fn bind_function(&mut self, f: &ast::Function, agg: &mut Option<&mut AggCtx>) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+    fn bind_function(
+        &mut self,
+        f: &ast::Function,
+        agg: &mut Option<&mut AggCtx>,
+    ) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
         let name = object_name(&f.name);
         let lname = lower(&name);
         if f.over.is_some() {
@@ -577,9 +693,12 @@ impl<'c> Binder<'c> {
         }
         let (arg_exprs, distinct, star) = match &f.args {
             FunctionArguments::None => (Vec::new(), false, false),
-            FunctionArguments::Subquery(_) => return err(format!("unsupported argument to {name}()")),
+            FunctionArguments::Subquery(_) => {
+                return err(format!("unsupported argument to {name}()"))
+            }
             FunctionArguments::List(l) => {
-                let distinct = matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+                let distinct =
+                    matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
                 let mut v = Vec::new();
                 let mut star = false;
                 for a in &l.args {
@@ -593,7 +712,8 @@ impl<'c> Binder<'c> {
             }
         };
         let nargs = arg_exprs.len();
-        let is_agg = functions::new_aggregate(&lname, nargs)?.is_some() && !(star && lname != "count");
+        let is_agg =
+            functions::new_aggregate(&lname, nargs)?.is_some() && !(star && lname != "count");
         if is_agg || (star && lname == "count") {
             let Some(ctx) = agg.as_deref_mut() else {
                 return err(format!("misuse of aggregate function {name}()"));
@@ -628,10 +748,16 @@ impl<'c> Binder<'c> {
             }
             return err(format!("wrong number of arguments to function {name}()"));
         }
-        self.call_scalar(&name, args)
+        Self::call_scalar(&name, args)
     }
 
-    fn bind_binary(&mut self, left: &A, op: &BinaryOperator, right: &A, agg: &mut Option<&mut AggCtx>) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+    fn bind_binary(
+        &mut self,
+        left: &A,
+        op: &BinaryOperator,
+        right: &A,
+        agg: &mut Option<&mut AggCtx>,
+    ) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
         let l = self.bind_expr(left, agg)?;
         let r = self.bind_expr(right, agg)?;
         let plain = |x: Expr| Ok((x, None, None));
@@ -646,27 +772,46 @@ impl<'c> Binder<'c> {
                 let coll = l.2.or(r.2);
                 Ok((Expr::Concat(Box::new(l.0), Box::new(r.0)), None, coll))
             }
-            BinaryOperator::Eq => Ok((self.cmp(CmpOp::Eq, l, r), None, None)),
-            BinaryOperator::NotEq => Ok((self.cmp(CmpOp::Ne, l, r), None, None)),
-            BinaryOperator::Lt => Ok((self.cmp(CmpOp::Lt, l, r), None, None)),
-            BinaryOperator::LtEq => Ok((self.cmp(CmpOp::Le, l, r), None, None)),
-            BinaryOperator::Gt => Ok((self.cmp(CmpOp::Gt, l, r), None, None)),
-            BinaryOperator::GtEq => Ok((self.cmp(CmpOp::Ge, l, r), None, None)),
+            BinaryOperator::Eq => Ok((Self::cmp(CmpOp::Eq, l, r), None, None)),
+            BinaryOperator::NotEq => Ok((Self::cmp(CmpOp::Ne, l, r), None, None)),
+            BinaryOperator::Lt => Ok((Self::cmp(CmpOp::Lt, l, r), None, None)),
+            BinaryOperator::LtEq => Ok((Self::cmp(CmpOp::Le, l, r), None, None)),
+            BinaryOperator::Gt => Ok((Self::cmp(CmpOp::Gt, l, r), None, None)),
+            BinaryOperator::GtEq => Ok((Self::cmp(CmpOp::Ge, l, r), None, None)),
             BinaryOperator::Is | BinaryOperator::IsNot => {
                 let coll = l.2.or(r.2).unwrap_or_default();
                 let aff = comparison_affinity(l.1, r.1);
-                plain(Expr::Is { l: Box::new(l.0), r: Box::new(r.0), negated: matches!(op, BinaryOperator::IsNot), coll, aff })
+                plain(Expr::Is {
+                    l: Box::new(l.0),
+                    r: Box::new(r.0),
+                    negated: matches!(op, BinaryOperator::IsNot),
+                    coll,
+                    aff,
+                })
             }
             BinaryOperator::And => plain(Expr::And(Box::new(l.0), Box::new(r.0))),
             BinaryOperator::Or => plain(Expr::Or(Box::new(l.0), Box::new(r.0))),
-            BinaryOperator::BitwiseAnd => plain(Expr::Bit(BitOp::And, Box::new(l.0), Box::new(r.0))),
+            BinaryOperator::BitwiseAnd => {
+                plain(Expr::Bit(BitOp::And, Box::new(l.0), Box::new(r.0)))
+            }
             BinaryOperator::BitwiseOr => plain(Expr::Bit(BitOp::Or, Box::new(l.0), Box::new(r.0))),
-            BinaryOperator::PGBitwiseShiftLeft => plain(Expr::Bit(BitOp::Shl, Box::new(l.0), Box::new(r.0))),
-            BinaryOperator::PGBitwiseShiftRight => plain(Expr::Bit(BitOp::Shr, Box::new(l.0), Box::new(r.0))),
-            BinaryOperator::Glob => plain(Expr::Like { e: Box::new(l.0), pat: Box::new(r.0), esc: None, negated: false, glob: true }),
+            BinaryOperator::PGBitwiseShiftLeft => {
+                plain(Expr::Bit(BitOp::Shl, Box::new(l.0), Box::new(r.0)))
+            }
+            BinaryOperator::PGBitwiseShiftRight => {
+                plain(Expr::Bit(BitOp::Shr, Box::new(l.0), Box::new(r.0)))
+            }
+            BinaryOperator::Glob => plain(Expr::Like {
+                e: Box::new(l.0),
+                pat: Box::new(r.0),
+                esc: None,
+                negated: false,
+                glob: true,
+            }),
             BinaryOperator::Arrow | BinaryOperator::LongArrow => {
-                let name = if matches!(op, BinaryOperator::Arrow) { "json_arrow" } else { "json_arrow2" };
-                self.call_scalar(name, vec![l.0, r.0])
+                let name =
+                    if matches!(op, BinaryOperator::Arrow) { "json_arrow" } else { "json_arrow2" };
+                Self::call_scalar(name, vec![l.0, r.0])
             }
             other => err(format!("unsupported operator {other}")),
         }
@@ -698,7 +843,10 @@ impl<'c> Binder<'c> {
             let mut map = HashMap::new();
             for cte in &with.cte_tables {
                 let columns = cte.alias.columns.iter().map(|c| c.name.value.clone()).collect();
-                map.insert(lower(&cte.alias.name.value), Cte { query: (*cte.query).clone(), columns, recursive: None });
+                map.insert(
+                    lower(&cte.alias.name.value),
+                    Cte { query: (*cte.query).clone(), columns, recursive: None },
+                );
             }
             self.ctes.push(map);
             true
@@ -738,7 +886,9 @@ impl<'c> Binder<'c> {
                     };
                     (l, o)
                 }
-                Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => (Some(self.expr(limit)?), Some(self.expr(offset)?)),
+                Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => {
+                    (Some(self.expr(limit)?), Some(self.expr(offset)?))
+                }
             })
         })();
         self.pop_scope();
@@ -763,25 +913,43 @@ impl<'c> Binder<'c> {
         let ncols = columns.len();
         let mut terms = Vec::with_capacity(order.len());
         for ob in order {
-            let (key, coll) = self.compound_order_key(&ob.expr, &columns)?;
+            let (key, coll) = Self::compound_order_key(&ob.expr, &columns)?;
             let coll = coll.or(colls.get(key).copied().flatten()).unwrap_or_default();
             let desc = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
-            terms.push(OrderTerm { key, desc, nulls_first: ob.options.nulls_first.unwrap_or(!desc), coll });
+            terms.push(OrderTerm {
+                key,
+                desc,
+                nulls_first: ob.options.nulls_first.unwrap_or(!desc),
+                coll,
+            });
         }
-        Ok(Select { body, order: terms, limit, offset, ncols, columns, affinities: affs, collations: colls })
+        Ok(Select {
+            body,
+            order: terms,
+            limit,
+            offset,
+            ncols,
+            columns,
+            affinities: affs,
+            collations: colls,
+        })
     }
 
-    fn compound_order_key(&mut self, e: &A, columns: &[String]) -> Result<(usize, Option<Collation>)> {
+    fn compound_order_key(e: &A, columns: &[String]) -> Result<(usize, Option<Collation>)> {
         match e {
             A::Collate { expr, collation } => {
-                let (k, _) = self.compound_order_key(expr, columns)?;
+                let (k, _) = Self::compound_order_key(expr, columns)?;
                 Ok((k, Some(collation_named(&object_name(collation))?)))
             }
             A::Value(v) => {
                 if let ast::Value::Number(n, _) = &v.value {
-                    let k: usize = n.parse().map_err(|_| Error::Sql(format!("invalid ORDER BY term {n}")))?;
+                    let k: usize =
+                        n.parse().map_err(|_| Error::Sql(format!("invalid ORDER BY term {n}")))?;
                     if k == 0 || k > columns.len() {
-                        return err(format!("1st ORDER BY term out of range - should be between 1 and {}", columns.len()));
+                        return err(format!(
+                            "1st ORDER BY term out of range - should be between 1 and {}",
+                            columns.len()
+                        ));
                     }
                     return Ok((k - 1, None));
                 }
@@ -799,11 +967,16 @@ impl<'c> Binder<'c> {
     }
 
     #[allow(clippy::type_complexity)]
-    fn body(&mut self, b: &SetExpr) -> Result<(Body, Vec<String>, Vec<Option<Affinity>>, Vec<Option<Collation>>)> {
+    fn body(
+        &mut self,
+        b: &SetExpr,
+    ) -> Result<(Body, Vec<String>, Vec<Option<Affinity>>, Vec<Option<Collation>>)> {
         match b {
             SetExpr::Select(s) => {
                 let sel = self.select_core(s, &[])?;
-                let Body::Core(core) = sel.body else { return err("internal: select core expected") };
+                let Body::Core(core) = sel.body else {
+                    return err("internal: select core expected");
+                };
                 Ok((Body::Core(core), sel.columns, sel.affinities, sel.collations))
             }
             SetExpr::Query(q) => {
@@ -868,7 +1041,15 @@ impl<'c> Binder<'c> {
         let n = sel.ncols;
         let output = (0..n).map(|i| Expr::Col(slot, i)).collect();
         Core {
-            sources: vec![Source { slot, ncols: n, kind: SourceKind::Select(Box::new(sel)), left_join: false, on: Vec::new(), access: Access::Scan, correlated: true }],
+            sources: vec![Source {
+                slot,
+                ncols: n,
+                kind: SourceKind::Select(Box::new(sel)),
+                left_join: false,
+                on: Vec::new(),
+                access: Access::Scan,
+                correlated: true,
+            }],
             pre_filters: Vec::new(),
             filters: vec![Vec::new()],
             group_by: Vec::new(),
@@ -882,6 +1063,7 @@ impl<'c> Binder<'c> {
             distinct: false,
             slots: vec![slot],
             group_slot: agg_slot,
+            bare_columns: true,
         }
     }
 
@@ -897,18 +1079,22 @@ impl<'c> Binder<'c> {
         let mut sources: Vec<Source> = Vec::new();
         let mut conds: Vec<Expr> = Vec::new();
         for twj in &s.from {
-            self.from_item(&twj.relation, false, &mut sources, &mut conds)?;
+            self.bind_from_item(&twj.relation, false, &mut sources, &mut conds)?;
             for j in &twj.joins {
                 let (left, constraint) = match &j.join_operator {
-                    JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => (false, c),
+                    JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => {
+                        (false, c)
+                    }
                     JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (true, c),
-                    JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_) => {
+                    JoinOperator::Right(_)
+                    | JoinOperator::RightOuter(_)
+                    | JoinOperator::FullOuter(_) => {
                         return err("RIGHT and FULL OUTER JOINs are not supported yet");
                     }
                     other => return err(format!("unsupported join {other:?}")),
                 };
                 let before = self.scopes.last().map_or(0, |sc| sc.srcs.len());
-                self.from_item(&j.relation, left, &mut sources, &mut conds)?;
+                self.bind_from_item(&j.relation, left, &mut sources, &mut conds)?;
                 let mut on = Vec::new();
                 match constraint {
                     JoinConstraint::On(e) => {
@@ -924,7 +1110,11 @@ impl<'c> Binder<'c> {
                         let right = &scope.srcs[before..];
                         let mut names = Vec::new();
                         for c in right.iter().flat_map(|s| s.cols.iter()) {
-                            if scope.srcs[..before].iter().any(|s| s.cols.iter().any(|l| !l.hidden && l.name.eq_ignore_ascii_case(&c.name))) {
+                            if scope.srcs[..before].iter().any(|s| {
+                                s.cols
+                                    .iter()
+                                    .any(|l| !l.hidden && l.name.eq_ignore_ascii_case(&c.name))
+                            }) {
                                 names.push(c.name.clone());
                             }
                         }
@@ -970,7 +1160,11 @@ impl<'c> Binder<'c> {
                         ast::SelectItemQualifiedWildcardKind::Expr(e) => e.to_string(),
                     };
                     let scope = self.scopes.last().expect("scope pushed");
-                    let src = scope.srcs.iter().find(|s| s.name.eq_ignore_ascii_case(&q)).ok_or_else(|| Error::Sql(format!("no such table: {q}")))?;
+                    let src = scope
+                        .srcs
+                        .iter()
+                        .find(|s| s.name.eq_ignore_ascii_case(&q))
+                        .ok_or_else(|| Error::Sql(format!("no such table: {q}")))?;
                     for (i, c) in src.cols.iter().enumerate() {
                         output.push(Expr::Col(src.slot, i));
                         names.push(c.name.clone());
@@ -988,7 +1182,11 @@ impl<'c> Binder<'c> {
                 SelectItem::ExprWithAlias { expr, alias } => {
                     let (x, aff, coll) = self.bind_expr(expr, &mut Some(&mut aggctx))?;
                     names.push(alias.value.clone());
-                    self.scopes.last_mut().expect("scope pushed").aliases.push((alias.value.clone(), x.clone()));
+                    self.scopes
+                        .last_mut()
+                        .expect("scope pushed")
+                        .aliases
+                        .push((alias.value.clone(), x.clone()));
                     output.push(x);
                     affs.push(aff);
                     colls.push(coll);
@@ -1009,7 +1207,9 @@ impl<'c> Binder<'c> {
                     if let ast::Value::Number(n, _) = &v.value {
                         let k: usize = n.parse().unwrap_or(0);
                         if k == 0 || k > ncols {
-                            return err(format!("GROUP BY term out of range - should be between 1 and {ncols}"));
+                            return err(format!(
+                                "GROUP BY term out of range - should be between 1 and {ncols}"
+                            ));
                         }
                         group_by.push(output[k - 1].clone());
                         group_colls.push(colls[k - 1].unwrap_or_default());
@@ -1030,7 +1230,9 @@ impl<'c> Binder<'c> {
             let desc = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
             let nulls_first = ob.options.nulls_first.unwrap_or(!desc);
             let (inner, explicit_coll) = match &ob.expr {
-                A::Collate { expr, collation } => (expr.as_ref(), Some(collation_named(&object_name(collation))?)),
+                A::Collate { expr, collation } => {
+                    (expr.as_ref(), Some(collation_named(&object_name(collation))?))
+                }
                 e => (e, None),
             };
             // An integer constant is a result column number; a name matching an alias is that
@@ -1040,7 +1242,9 @@ impl<'c> Binder<'c> {
                 if let ast::Value::Number(n, _) = &v.value {
                     let k: usize = n.parse().unwrap_or(0);
                     if k == 0 || k > ncols {
-                        return err(format!("1st ORDER BY term out of range - should be between 1 and {ncols}"));
+                        return err(format!(
+                            "1st ORDER BY term out of range - should be between 1 and {ncols}"
+                        ));
                     }
                     key = Some((k - 1, colls[k - 1]));
                 }
@@ -1056,39 +1260,79 @@ impl<'c> Binder<'c> {
                     }
                 }
             }
-            let (k, coll) = match key {
-                Some(k) => k,
-                None => {
-                    let (x, _, coll) = self.bind_expr(inner, &mut Some(&mut aggctx))?;
-                    output.push(x);
-                    (output.len() - 1, coll)
-                }
+            let (k, coll) = if let Some(k) = key {
+                k
+            } else {
+                let (x, _, coll) = self.bind_expr(inner, &mut Some(&mut aggctx))?;
+                output.push(x);
+                (output.len() - 1, coll)
             };
-            terms.push(OrderTerm { key: k, desc, nulls_first, coll: explicit_coll.or(coll).unwrap_or_default() });
+            terms.push(OrderTerm {
+                key: k,
+                desc,
+                nulls_first,
+                coll: explicit_coll.or(coll).unwrap_or_default(),
+            });
         }
         let distinct = matches!(s.distinct, Some(ast::Distinct::Distinct));
         let aggregate = !aggctx.calls.is_empty() || !group_by.is_empty();
         if having.is_some() && !aggregate {
             return err("a GROUP BY clause is required before HAVING");
         }
-        let core = self.plan_core(sources, conds, group_by, group_colls, aggctx, aggregate, having, output, ncols, distinct)?;
-        Ok(Select { body: Body::Core(Box::new(core)), order: terms, limit: None, offset: None, ncols, columns: names, affinities: affs, collations: colls })
+        let core = self.plan_core(
+            sources,
+            conds,
+            group_by,
+            group_colls,
+            aggctx,
+            aggregate,
+            having,
+            output,
+            ncols,
+            distinct,
+        );
+        Ok(Select {
+            body: Body::Core(Box::new(core)),
+            order: terms,
+            limit: None,
+            offset: None,
+            ncols,
+            columns: names,
+            affinities: affs,
+            collations: colls,
+        })
     }
 
-    fn using_conditions(&mut self, right_start: usize, names: &[String], on: &mut Vec<Expr>) -> Result<()> {
+    fn using_conditions(
+        &mut self,
+        right_start: usize,
+        names: &[String],
+        on: &mut Vec<Expr>,
+    ) -> Result<()> {
         for n in names {
             let scope = self.scopes.last().expect("scope pushed");
-            let left = scope.srcs[..right_start]
-                .iter()
-                .find_map(|s| s.cols.iter().position(|c| !c.hidden && c.name.eq_ignore_ascii_case(n)).map(|i| (s.slot, i, s.cols[i].aff, s.cols[i].coll)));
-            let right = scope.srcs[right_start..]
-                .iter()
-                .enumerate()
-                .find_map(|(si, s)| s.cols.iter().position(|c| c.name.eq_ignore_ascii_case(n)).map(|i| (si + right_start, s.slot, i, s.cols[i].aff, s.cols[i].coll)));
+            let left = scope.srcs[..right_start].iter().find_map(|s| {
+                s.cols
+                    .iter()
+                    .position(|c| !c.hidden && c.name.eq_ignore_ascii_case(n))
+                    .map(|i| (s.slot, i, s.cols[i].aff, s.cols[i].coll))
+            });
+            let right = scope.srcs[right_start..].iter().enumerate().find_map(|(si, s)| {
+                s.cols
+                    .iter()
+                    .position(|c| c.name.eq_ignore_ascii_case(n))
+                    .map(|i| (si + right_start, s.slot, i, s.cols[i].aff, s.cols[i].coll))
+            });
             let (Some(l), Some(r)) = (left, right) else {
-                return err(format!("cannot join using column {n} - column not present in both tables"));
+                return err(format!(
+                    "cannot join using column {n} - column not present in both tables"
+                ));
             };
-            let e = self.cmp(CmpOp::Eq, (Expr::Col(l.0, l.1), l.2, l.3), (Expr::Col(r.1, r.2), r.3, r.4));
+            let e = Self::cmp(
+                CmpOp::Eq,
+                (Expr::Col(l.0, l.1), l.2, l.3),
+                (Expr::Col(r.1, r.2), r.3, r.4),
+            );
             on.push(e);
             let scope = self.scopes.last_mut().expect("scope pushed");
             scope.srcs[r.0].cols[r.2].hidden = true;
@@ -1096,51 +1340,87 @@ impl<'c> Binder<'c> {
         Ok(())
     }
 
-    fn from_item(&mut self, f: &TableFactor, left_join: bool, sources: &mut Vec<Source>, conds: &mut Vec<Expr>) -> Result<()> {
+    fn bind_from_item(
+        &mut self,
+        f: &TableFactor,
+        left_join: bool,
+        sources: &mut Vec<Source>,
+        conds: &mut Vec<Expr>,
+    ) -> Result<()> {
         match f {
             TableFactor::Table { name, alias, args, .. } => {
                 let tname = object_name(name);
-                let alias_name = alias.as_ref().map_or_else(|| tname.clone(), |a| a.name.value.clone());
+                let alias_name =
+                    alias.as_ref().map_or_else(|| tname.clone(), |a| a.name.value.clone());
                 if let Some(args) = args {
-                    return self.table_function(&tname, &args.args, &alias_name, left_join, sources);
+                    return self.table_function(
+                        &tname,
+                        &args.args,
+                        &alias_name,
+                        left_join,
+                        sources,
+                    );
                 }
                 // CTEs, innermost first.
                 let cte = self.ctes.iter().rev().find_map(|m| m.get(&lower(&tname)).cloned());
                 if let Some(cte) = cte {
-                    return self.cte_source(&tname, &cte, alias, &alias_name, left_join, sources);
+                    return self.cte_source(
+                        &tname,
+                        &cte,
+                        alias.as_ref(),
+                        &alias_name,
+                        left_join,
+                        sources,
+                    );
                 }
                 if let Some(view) = self.cat.views.get(&lower(&tname)).cloned() {
                     let sel = self.isolated_query(&view.query)?;
-                    let cols = if view.columns.is_empty() { sel.columns.clone() } else { view.columns.clone() };
-                    return self.select_source(sel, cols, &alias_name, alias, left_join, sources);
+                    let cols = if view.columns.is_empty() {
+                        sel.columns.clone()
+                    } else {
+                        view.columns.clone()
+                    };
+                    self.select_source(sel, cols, &alias_name, alias.as_ref(), left_join, sources);
+                    return Ok(());
                 }
                 let lname = lower(&tname);
                 if lname == "sqlite_schema" || lname == "sqlite_master" {
                     let table = schema_table();
-                    return self.table_source(Arc::new(table), &alias_name, left_join, sources);
+                    self.table_source(Arc::new(table), &alias_name, left_join, sources);
+                    return Ok(());
                 }
-                let table = self.cat.table(&tname).cloned().ok_or_else(|| Error::Sql(format!("no such table: {tname}")))?;
+                let table = self
+                    .cat
+                    .table(&tname)
+                    .cloned()
+                    .ok_or_else(|| Error::Sql(format!("no such table: {tname}")))?;
                 if table.without_rowid {
-                    return Err(Error::Unsupported(format!("WITHOUT ROWID table {tname} cannot be read yet")));
+                    return Err(Error::Unsupported(format!(
+                        "WITHOUT ROWID table {tname} cannot be read yet"
+                    )));
                 }
-                self.table_source(table, &alias_name, left_join, sources)
+                self.table_source(table, &alias_name, left_join, sources);
+                Ok(())
             }
             TableFactor::Derived { subquery, alias, .. } => {
                 let sel = self.query(subquery)?;
                 let name = alias.as_ref().map_or_else(String::new, |a| a.name.value.clone());
                 let cols = sel.columns.clone();
-                self.select_source(sel, cols, &name, alias, left_join, sources)
+                self.select_source(sel, cols, &name, alias.as_ref(), left_join, sources);
+                Ok(())
             }
             TableFactor::NestedJoin { table_with_joins, .. } => {
-                self.from_item(&table_with_joins.relation, left_join, sources, conds)?;
+                self.bind_from_item(&table_with_joins.relation, left_join, sources, conds)?;
                 for j in &table_with_joins.joins {
                     let (lj, c) = match &j.join_operator {
-                        JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => (false, c),
+                        JoinOperator::Join(c)
+                        | JoinOperator::Inner(c)
+                        | JoinOperator::CrossJoin(c) => (false, c),
                         JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (true, c),
                         other => return err(format!("unsupported join {other:?}")),
                     };
                     let before = self.scopes.last().map_or(0, |sc| sc.srcs.len());
-                    self.from_item(&j.relation, lj, sources, conds)?;
+                    self.bind_from_item(&j.relation, lj, sources, conds)?;
                     let mut on = Vec::new();
                     match c {
                         JoinConstraint::On(e) => {
@@ -1175,29 +1455,83 @@ impl<'c> Binder<'c> {
         r
     }
 
-    fn table_source(&mut self, table: Arc<Table>, alias: &str, left_join: bool, sources: &mut Vec<Source>) -> Result<()> {
+    fn table_source(
+        &mut self,
+        table: Arc<Table>,
+        alias: &str,
+        left_join: bool,
+        sources: &mut Vec<Source>,
+    ) {
         let slot = self.alloc_slot();
-        let cols = table.columns.iter().map(|c| ColMeta { name: c.name.clone(), aff: Some(c.affinity), coll: Some(c.collation), hidden: false }).collect();
-        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc { name: lower(alias), cols, slot, has_rowid: true });
-        sources.push(Source { slot, ncols: table.columns.len(), kind: SourceKind::Table(table), left_join, on: Vec::new(), access: Access::Scan, correlated: false });
-        Ok(())
+        let cols = table
+            .columns
+            .iter()
+            .map(|c| ColMeta {
+                name: c.name.clone(),
+                aff: Some(c.affinity),
+                coll: Some(c.collation),
+                hidden: false,
+            })
+            .collect();
+        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc {
+            name: lower(alias),
+            cols,
+            slot,
+            has_rowid: true,
+        });
+        sources.push(Source {
+            slot,
+            ncols: table.columns.len(),
+            kind: SourceKind::Table(table),
+            left_join,
+            on: Vec::new(),
+            access: Access::Scan,
+            correlated: false,
+        });
     }
 
-    fn select_source(&mut self, sel: Select, cols: Vec<String>, alias: &str, ast_alias: &Option<ast::TableAlias>, left_join: bool, sources: &mut Vec<Source>) -> Result<()> {
+    fn select_source(
+        &mut self,
+        sel: Select,
+        cols: Vec<String>,
+        alias: &str,
+        ast_alias: Option<&ast::TableAlias>,
+        left_join: bool,
+        sources: &mut Vec<Source>,
+    ) {
         let names: Vec<String> = match ast_alias {
-            Some(a) if !a.columns.is_empty() => a.columns.iter().map(|c| c.name.value.clone()).collect(),
+            Some(a) if !a.columns.is_empty() => {
+                a.columns.iter().map(|c| c.name.value.clone()).collect()
+            }
             _ => cols,
         };
         let slot = self.alloc_slot();
         let metas = names
             .iter()
             .enumerate()
-            .map(|(i, n)| ColMeta { name: n.clone(), aff: sel.affinities.get(i).copied().flatten(), coll: sel.collations.get(i).copied().flatten(), hidden: false })
+            .map(|(i, n)| ColMeta {
+                name: n.clone(),
+                aff: sel.affinities.get(i).copied().flatten(),
+                coll: sel.collations.get(i).copied().flatten(),
+                hidden: false,
+            })
             .collect();
-        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc { name: lower(alias), cols: metas, slot, has_rowid: false });
+        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc {
+            name: lower(alias),
+            cols: metas,
+            slot,
+            has_rowid: false,
+        });
         let correlated = self.select_reads_outside(&sel);
-        sources.push(Source { slot, ncols: sel.ncols, kind: SourceKind::Select(Box::new(sel)), left_join, on: Vec::new(), access: Access::Scan, correlated });
-        Ok(())
+        sources.push(Source {
+            slot,
+            ncols: sel.ncols,
+            kind: SourceKind::Select(Box::new(sel)),
+            left_join,
+            on: Vec::new(),
+            access: Access::Scan,
+            correlated,
+        });
     }
 
     /// Conservative: a FROM subquery is recomputed per use when the statement has enclosing
@@ -1206,24 +1540,48 @@ impl<'c> Binder<'c> {
         self.sub_refs.iter().any(|(_, set)| !set.is_empty()) || self.scopes.len() > 1
     }
 
-    fn cte_source(&mut self, name: &str, cte: &Cte, alias: &Option<ast::TableAlias>, alias_name: &str, left_join: bool, sources: &mut Vec<Source>) -> Result<()> {
+    fn cte_source(
+        &mut self,
+        name: &str,
+        cte: &Cte,
+        alias: Option<&ast::TableAlias>,
+        alias_name: &str,
+        left_join: bool,
+        sources: &mut Vec<Source>,
+    ) -> Result<()> {
         if let Some((slot, metas)) = &cte.recursive {
             // The recursive reference inside the CTE's own step: reads the queue row.
-            self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc { name: lower(alias_name), cols: metas.clone(), slot: *slot, has_rowid: false });
+            self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc {
+                name: lower(alias_name),
+                cols: metas.clone(),
+                slot: *slot,
+                has_rowid: false,
+            });
             let _ = (alias, left_join);
-            sources.push(Source { slot: *slot, ncols: metas.len(), kind: SourceKind::Queue, left_join, on: Vec::new(), access: Access::Scan, correlated: true });
+            sources.push(Source {
+                slot: *slot,
+                ncols: metas.len(),
+                kind: SourceKind::Queue,
+                left_join,
+                on: Vec::new(),
+                access: Access::Scan,
+                correlated: true,
+            });
             return Ok(());
         }
         let sel = self.cte_select(name, cte)?;
         let cols = if cte.columns.is_empty() { sel.columns.clone() } else { cte.columns.clone() };
-        self.select_source(sel, cols, alias_name, alias, left_join, sources)
+        self.select_source(sel, cols, alias_name, alias, left_join, sources);
+        Ok(())
     }
 
     /// Binds a CTE's query, recursive or not.
     fn cte_select(&mut self, name: &str, cte: &Cte) -> Result<Select> {
         let lname = lower(name);
         let recursive_parts = match cte.query.body.as_ref() {
-            SetExpr::SetOperation { left, op: SetOperator::Union, set_quantifier, right } if query_mentions(right, &lname) => {
+            SetExpr::SetOperation { left, op: SetOperator::Union, set_quantifier, right }
+                if query_mentions(right, &lname) =>
+            {
                 Some((left.clone(), right.clone(), matches!(set_quantifier, SetQuantifier::All)))
             }
             _ => None,
@@ -1247,23 +1605,58 @@ impl<'c> Binder<'c> {
         };
         let names = if cte.columns.is_empty() { cols } else { cte.columns.clone() };
         let slot = self.alloc_slot();
-        let metas: Vec<ColMeta> = names.iter().enumerate().map(|(i, n)| ColMeta { name: n.clone(), aff: affs.get(i).copied().flatten(), coll: colls.get(i).copied().flatten(), hidden: false }).collect();
+        let metas: Vec<ColMeta> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| ColMeta {
+                name: n.clone(),
+                aff: affs.get(i).copied().flatten(),
+                coll: colls.get(i).copied().flatten(),
+                hidden: false,
+            })
+            .collect();
         let mut map = HashMap::new();
-        map.insert(lname.clone(), Cte { query: cte.query.clone(), columns: names.clone(), recursive: Some((slot, metas)) });
+        map.insert(
+            lname.clone(),
+            Cte {
+                query: cte.query.clone(),
+                columns: names.clone(),
+                recursive: Some((slot, metas)),
+            },
+        );
         self.ctes.push(map);
         let step_r = self.body(&step);
         self.ctes.pop();
         self.restore_cte(&lname, hidden);
         let (step_body, step_cols, _, _) = step_r?;
         if step_cols.len() != names.len() {
-            return err(format!("SELECTs to the left and right of UNION do not have the same number of result columns"));
+            return err("SELECTs to the left and right of UNION do not have the same number of result columns");
         }
-        let mut sel = Select { body: Body::Recursive { init: Box::new(init_body), step: Box::new(step_body), slot, union_all }, order: Vec::new(), limit: None, offset: None, ncols: names.len(), columns: names, affinities: affs, collations: colls };
+        let mut sel = Select {
+            body: Body::Recursive {
+                init: Box::new(init_body),
+                step: Box::new(step_body),
+                slot,
+                union_all,
+            },
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            ncols: names.len(),
+            columns: names,
+            affinities: affs,
+            collations: colls,
+        };
         let order = Self::order_terms(&cte.query);
         for ob in order {
-            let (key, coll) = self.compound_order_key(&ob.expr, &sel.columns)?;
+            let (key, coll) = Self::compound_order_key(&ob.expr, &sel.columns)?;
             let desc = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
-            sel.order.push(OrderTerm { key, desc, nulls_first: ob.options.nulls_first.unwrap_or(!desc), coll: coll.unwrap_or_default() });
+            sel.order.push(OrderTerm {
+                key,
+                desc,
+                nulls_first: ob.options.nulls_first.unwrap_or(!desc),
+                coll: coll.unwrap_or_default(),
+            });
         }
         let (limit, offset) = self.limit_exprs(&cte.query)?;
         sel.limit = limit;
@@ -1287,7 +1680,14 @@ impl<'c> Binder<'c> {
         }
     }
 
-    fn table_function(&mut self, name: &str, args: &[FunctionArg], alias: &str, left_join: bool, sources: &mut Vec<Source>) -> Result<()> {
+    fn table_function(
+        &mut self,
+        name: &str,
+        args: &[FunctionArg],
+        alias: &str,
+        left_join: bool,
+        sources: &mut Vec<Source>,
+    ) -> Result<()> {
         let lname = lower(name);
         if lname != "json_each" && lname != "json_tree" {
             return err(format!("no such table-valued function: {name}"));
@@ -1303,19 +1703,57 @@ impl<'c> Binder<'c> {
             return err(format!("wrong number of arguments to {name}()"));
         }
         let slot = self.alloc_slot();
-        let names = ["key", "value", "type", "atom", "id", "parent", "fullkey", "path", "json", "root"];
-        let metas = names.iter().map(|n| ColMeta { name: (*n).to_string(), aff: None, coll: None, hidden: matches!(*n, "json" | "root") }).collect();
-        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc { name: lower(alias), cols: metas, slot, has_rowid: true });
-        sources.push(Source { slot, ncols: names.len(), kind: SourceKind::JsonEach { args: bound, recursive: lname == "json_tree" }, left_join, on: Vec::new(), access: Access::Scan, correlated: true });
+        let names =
+            ["key", "value", "type", "atom", "id", "parent", "fullkey", "path", "json", "root"];
+        let metas = names
+            .iter()
+            .map(|n| ColMeta {
+                name: (*n).to_string(),
+                aff: None,
+                coll: None,
+                hidden: matches!(*n, "json" | "root"),
+            })
+            .collect();
+        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc {
+            name: lower(alias),
+            cols: metas,
+            slot,
+            has_rowid: true,
+        });
+        sources.push(Source {
+            slot,
+            ncols: names.len(),
+            kind: SourceKind::JsonEach { args: bound, recursive: lname == "json_tree" },
+            left_join,
+            on: Vec::new(),
+            access: Access::Scan,
+            correlated: true,
+        });
         Ok(())
     }
 
     // ----- planning -----------------------------------------------------------------------
 
     /// Plans a plain scan of sources with conditions (for UPDATE and DELETE).
-    pub fn plan_scan(&mut self, sources: Vec<Source>, conds: Vec<Expr>, agg_slot: usize) -> Result<Core> {
+    pub fn plan_scan(
+        &mut self,
+        sources: Vec<Source>,
+        conds: Vec<Expr>,
+        agg_slot: usize,
+    ) -> Result<Core> {
         let aggctx = AggCtx { slot: agg_slot, calls: Vec::new() };
-        self.plan_core(sources, conds, Vec::new(), Vec::new(), aggctx, false, None, Vec::new(), 0, false)
+        Ok(self.plan_core(
+            sources,
+            conds,
+            Vec::new(),
+            Vec::new(),
+            aggctx,
+            false,
+            None,
+            Vec::new(),
+            0,
+            false,
+        ))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1331,7 +1769,7 @@ impl<'c> Binder<'c> {
         output: Vec<Expr>,
         ncols: usize,
         distinct: bool,
-    ) -> Result<Core> {
+    ) -> Core {
         // Output columns that are GROUP BY terms read the group's key (taken from its first
         // row, as SQLite does), not the last row of the group.
         let group_slot = self.alloc_slot();
@@ -1345,7 +1783,8 @@ impl<'c> Binder<'c> {
                 substitute_group_cols(h, &group_by, group_slot);
             }
         }
-        let slot_level: HashMap<usize, usize> = sources.iter().enumerate().map(|(i, s)| (s.slot, i)).collect();
+        let slot_level: HashMap<usize, usize> =
+            sources.iter().enumerate().map(|(i, s)| (s.slot, i)).collect();
         let sub_slots = self.sub_slot_sets();
         let level_of = |e: &Expr| -> Option<usize> {
             let mut set = HashSet::new();
@@ -1369,7 +1808,8 @@ impl<'c> Binder<'c> {
                 continue;
             }
             let slot = sources[i].slot;
-            let cands: Vec<Expr> = if sources[i].left_join { sources[i].on.clone() } else { filters[i].clone() };
+            let cands: Vec<Expr> =
+                if sources[i].left_join { sources[i].on.clone() } else { filters[i].clone() };
             let earlier = |e: &Expr| level_of(e).is_none_or(|l| l < i);
             let rowid_col = table.columns.len();
             let is_rowid = |c: usize| c == rowid_col || Some(c) == table.rowid_alias;
@@ -1378,10 +1818,22 @@ impl<'c> Binder<'c> {
             let mut lo = None;
             let mut hi = None;
             for c in &cands {
+                if let Expr::Between { e, lo: blo, hi: bhi, negated: false, .. } = c {
+                    if matches!(e.as_ref(), Expr::Col(s, col) if *s == slot && is_rowid(*col))
+                        && earlier(blo)
+                        && earlier(bhi)
+                    {
+                        lo = Some((blo.as_ref().clone(), true));
+                        hi = Some((bhi.as_ref().clone(), true));
+                    }
+                    continue;
+                }
                 let Expr::Cmp { op, l, r, coll, aff } = c else { continue };
                 let (col, other, op) = match (l.as_ref(), r.as_ref()) {
                     (Expr::Col(s, col), o) if *s == slot && earlier(o) => (*col, o.clone(), *op),
-                    (o, Expr::Col(s, col)) if *s == slot && earlier(o) => (*col, o.clone(), flip(*op)),
+                    (o, Expr::Col(s, col)) if *s == slot && earlier(o) => {
+                        (*col, o.clone(), flip(*op))
+                    }
                     _ => continue,
                 };
                 if is_rowid(col) {
@@ -1401,7 +1853,7 @@ impl<'c> Binder<'c> {
                 sources[i].access = Access::RowidEq(e);
                 continue;
             }
-            let mut best: Option<(Arc<super::catalog::Index>, Vec<(Expr, Affinity)>)> = None;
+            let mut best: Option<IndexChoice> = None;
             for idx in self.cat.indexes_of(&table.name) {
                 if idx.predicate.is_some() {
                     continue;
@@ -1409,7 +1861,11 @@ impl<'c> Binder<'c> {
                 let mut keys = Vec::new();
                 for ic in &idx.columns {
                     let Some(c) = ic.column else { break };
-                    let Some((_, e, _, aff)) = eq_cols.iter().find(|(col, _, coll, _)| *col == c && *coll == ic.collation) else { break };
+                    let Some((_, e, _, aff)) =
+                        eq_cols.iter().find(|(col, _, coll, _)| *col == c && *coll == ic.collation)
+                    else {
+                        break;
+                    };
                     keys.push((e.clone(), aff.unwrap_or(Affinity::Blob)));
                 }
                 if !keys.is_empty() && best.as_ref().is_none_or(|(_, k)| keys.len() > k.len()) {
@@ -1422,8 +1878,16 @@ impl<'c> Binder<'c> {
                 sources[i].access = Access::RowidRange { lo, hi };
             }
         }
-        let slots = sources.iter().map(|s| s.slot).collect();
-        Ok(Core {
+        let slots: Vec<usize> = sources.iter().map(|s| s.slot).collect();
+        // Whether grouped output reads source columns directly (bare columns), which then need
+        // each group's last row.
+        let mut read = HashSet::new();
+        for e in output.iter().chain(having.iter()) {
+            expr_slots(e, &self.subs, &sub_slots, &mut read);
+        }
+        let bare_columns = slots.iter().any(|s| read.contains(s));
+        Core {
+            bare_columns,
             sources,
             pre_filters,
             filters,
@@ -1438,22 +1902,30 @@ impl<'c> Binder<'c> {
             distinct,
             slots,
             group_slot,
-        })
+        }
     }
 }
 
 /// Replaces column references equal to a GROUP BY column term by the group key's column.
 fn substitute_group_cols(e: &mut Expr, group_by: &[Expr], group_slot: usize) {
     if let Expr::Col(s, c) = e {
-        if let Some(i) = group_by.iter().position(|g| matches!(g, Expr::Col(gs, gc) if gs == s && gc == c)) {
+        if let Some(i) =
+            group_by.iter().position(|g| matches!(g, Expr::Col(gs, gc) if gs == s && gc == c))
+        {
             *e = Expr::Col(group_slot, i);
         }
         return;
     }
-    let mut go = |x: &mut Expr| substitute_group_cols(x, group_by, group_slot);
+    let go = |x: &mut Expr| substitute_group_cols(x, group_by, group_slot);
     match e {
-        Expr::Neg(a) | Expr::Not(a) | Expr::BitNot(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => go(a),
-        Expr::Arith(_, a, b) | Expr::Concat(a, b) | Expr::Bit(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+        Expr::Neg(a) | Expr::Not(a) | Expr::BitNot(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => {
+            go(a)
+        }
+        Expr::Arith(_, a, b)
+        | Expr::Concat(a, b)
+        | Expr::Bit(_, a, b)
+        | Expr::And(a, b)
+        | Expr::Or(a, b) => {
             go(a);
             go(b);
         }
@@ -1510,11 +1982,19 @@ fn flip(op: CmpOp) -> CmpOp {
     }
 }
 
+/// An index and the equality keys that seek it.
+type IndexChoice = (Arc<super::catalog::Index>, Vec<(Expr, Affinity)>);
+
 /// Whether a query text mentions a table name in a FROM clause (to detect recursive CTEs).
 fn query_mentions(s: &SetExpr, name: &str) -> bool {
     match s {
-        SetExpr::Select(sel) => sel.from.iter().any(|t| factor_mentions(&t.relation, name) || t.joins.iter().any(|j| factor_mentions(&j.relation, name))),
-        SetExpr::SetOperation { left, right, .. } => query_mentions(left, name) || query_mentions(right, name),
+        SetExpr::Select(sel) => sel.from.iter().any(|t| {
+            factor_mentions(&t.relation, name)
+                || t.joins.iter().any(|j| factor_mentions(&j.relation, name))
+        }),
+        SetExpr::SetOperation { left, right, .. } => {
+            query_mentions(left, name) || query_mentions(right, name)
+        }
         SetExpr::Query(q) => query_mentions(&q.body, name),
         _ => false,
     }
@@ -1524,7 +2004,10 @@ fn factor_mentions(f: &TableFactor, name: &str) -> bool {
     match f {
         TableFactor::Table { name: n, .. } => object_name(n).eq_ignore_ascii_case(name),
         TableFactor::Derived { subquery, .. } => query_mentions(&subquery.body, name),
-        TableFactor::NestedJoin { table_with_joins, .. } => factor_mentions(&table_with_joins.relation, name) || table_with_joins.joins.iter().any(|j| factor_mentions(&j.relation, name)),
+        TableFactor::NestedJoin { table_with_joins, .. } => {
+            factor_mentions(&table_with_joins.relation, name)
+                || table_with_joins.joins.iter().any(|j| factor_mentions(&j.relation, name))
+        }
         _ => false,
     }
 }
@@ -1539,12 +2022,19 @@ pub fn schema_table() -> Table {
         collation: Collation::Binary,
         not_null: false,
         default: None,
+        default_value: Value::Null,
         primary_key: false,
     };
     Table {
         name: "sqlite_schema".into(),
         root: crate::storage::PageNo::ONE,
-        columns: vec![col("type", "text"), col("name", "text"), col("tbl_name", "text"), col("rootpage", "int"), col("sql", "text")],
+        columns: vec![
+            col("type", "text"),
+            col("name", "text"),
+            col("tbl_name", "text"),
+            col("rootpage", "int"),
+            col("sql", "text"),
+        ],
         rowid_alias: None,
         autoincrement: false,
         checks: Vec::new(),

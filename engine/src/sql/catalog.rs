@@ -28,6 +28,9 @@ pub struct Column {
     pub not_null: bool,
     /// `DEFAULT` expression.
     pub default: Option<AstExpr>,
+    /// The default when it is a constant: what rows written before an `ALTER TABLE ADD COLUMN`
+    /// read for the new column.
+    pub default_value: crate::storage::Value,
     /// Part of the primary key.
     pub primary_key: bool,
 }
@@ -135,15 +138,42 @@ pub struct Catalog {
 /// The last part of an object name, unquoted.
 #[must_use]
 pub fn object_name(name: &ast::ObjectName) -> String {
-    name.0
-        .last()
-        .and_then(|p| p.as_ident())
-        .map_or_else(|| name.to_string(), |i| i.value.clone())
+    name.0.last().and_then(|p| p.as_ident()).map_or_else(|| name.to_string(), |i| i.value.clone())
 }
 
 /// The collation named by a `COLLATE` clause.
 pub fn collation_named(name: &str) -> Result<Collation> {
-    Collation::from_name(name).ok_or_else(|| Error::Sql(format!("no such collation sequence: {name}")))
+    Collation::from_name(name)
+        .ok_or_else(|| Error::Sql(format!("no such collation sequence: {name}")))
+}
+
+/// The value of a constant default expression (NULL for anything else).
+fn constant_value(e: &AstExpr) -> crate::storage::Value {
+    use crate::storage::Value;
+    match e {
+        AstExpr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => super::bind::number_literal(n),
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                Value::Text(s.clone())
+            }
+            ast::Value::Boolean(b) => Value::Integer(i64::from(*b)),
+            ast::Value::HexStringLiteral(h) => {
+                let bytes: Option<Vec<u8>> = (0..h.len())
+                    .step_by(2)
+                    .map(|i| h.get(i..i + 2).and_then(|x| u8::from_str_radix(x, 16).ok()))
+                    .collect();
+                bytes.map_or(Value::Null, Value::Blob)
+            }
+            _ => Value::Null,
+        },
+        AstExpr::Nested(x) => constant_value(x),
+        AstExpr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match constant_value(expr) {
+            Value::Integer(i) => Value::Integer(i.wrapping_neg()),
+            Value::Real(r) => Value::Real(-r),
+            _ => Value::Null,
+        },
+        _ => Value::Null,
+    }
 }
 
 fn decl_type_text(dt: &ast::DataType) -> String {
@@ -154,7 +184,11 @@ fn decl_type_text(dt: &ast::DataType) -> String {
 }
 
 /// The catalog entry for a `CREATE TABLE` statement (without its root page).
-pub fn table_from_create(ct: &ast::CreateTable, root: PageNo, sql: &str) -> Result<(Table, Vec<Index>)> {
+pub fn table_from_create(
+    ct: &ast::CreateTable,
+    root: PageNo,
+    sql: &str,
+) -> Result<(Table, Vec<Index>)> {
     let name = object_name(&ct.name);
     let mut columns = Vec::with_capacity(ct.columns.len());
     let mut rowid_alias = None;
@@ -171,23 +205,34 @@ pub fn table_from_create(ct: &ast::CreateTable, root: PageNo, sql: &str) -> Resu
             collation: Collation::Binary,
             not_null: false,
             default: None,
+            default_value: crate::storage::Value::Null,
             primary_key: false,
         };
         for opt in &c.options {
             match &opt.option {
                 ColumnOption::NotNull => col.not_null = true,
-                ColumnOption::Default(e) => col.default = Some(e.clone()),
+                ColumnOption::Default(e) => {
+                    col.default_value = constant_value(e);
+                    col.default = Some(e.clone());
+                }
                 ColumnOption::Collation(n) => col.collation = collation_named(&object_name(n))?,
                 ColumnOption::PrimaryKey(_) => {
                     col.primary_key = true;
                     pk_cols.push(i);
                 }
-                ColumnOption::Unique(_) => unique_sets.push(vec![IndexColumn { column: Some(i), expr: None, collation: Collation::Binary, desc: false }]),
+                ColumnOption::Unique(_) => unique_sets.push(vec![IndexColumn {
+                    column: Some(i),
+                    expr: None,
+                    collation: Collation::Binary,
+                    desc: false,
+                }]),
                 ColumnOption::Check(c) => checks.push(c.expr.as_ref().clone()),
-                ColumnOption::DialectSpecific(tokens) => {
-                    if tokens.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTOINCREMENT")) {
-                        autoincrement = true;
-                    }
+                ColumnOption::DialectSpecific(tokens)
+                    if tokens
+                        .iter()
+                        .any(|t| t.to_string().eq_ignore_ascii_case("AUTOINCREMENT")) =>
+                {
+                    autoincrement = true;
                 }
                 _ => {}
             }
@@ -206,26 +251,46 @@ pub fn table_from_create(ct: &ast::CreateTable, root: PageNo, sql: &str) -> Resu
         cols.iter()
             .map(|ic| {
                 let (expr, coll) = match &ic.column.expr {
-                    AstExpr::Collate { expr, collation } => (expr.as_ref(), Some(collation_named(&object_name(collation))?)),
+                    AstExpr::Collate { expr, collation } => {
+                        (expr.as_ref(), Some(collation_named(&object_name(collation))?))
+                    }
                     e => (e, None),
                 };
-                let cname = match expr {
-                    AstExpr::Identifier(id) => id.value.clone(),
-                    other => return Err(Error::Sql(format!("expressions prohibited in PRIMARY KEY and UNIQUE constraints: {other}"))),
-                };
+                let cname =
+                    match expr {
+                        AstExpr::Identifier(id) => id.value.clone(),
+                        other => return Err(Error::Sql(format!(
+                            "expressions prohibited in PRIMARY KEY and UNIQUE constraints: {other}"
+                        ))),
+                    };
                 let c = columns
                     .iter()
                     .position(|c| c.name.eq_ignore_ascii_case(&cname))
                     .ok_or_else(|| Error::Sql(format!("no such column: {cname}")))?;
                 let desc = matches!(ic.column.options.sort, Some(ast::OrderBySort::Desc));
-                Ok(IndexColumn { column: Some(c), expr: None, collation: coll.unwrap_or(columns[c].collation), desc })
+                Ok(IndexColumn {
+                    column: Some(c),
+                    expr: None,
+                    collation: coll.unwrap_or(columns[c].collation),
+                    desc,
+                })
             })
             .collect()
     };
     let mut pk_set: Option<Vec<IndexColumn>> = if pk_cols.is_empty() {
         None
     } else {
-        Some(pk_cols.iter().map(|&c| IndexColumn { column: Some(c), expr: None, collation: columns[c].collation, desc: false }).collect())
+        Some(
+            pk_cols
+                .iter()
+                .map(|&c| IndexColumn {
+                    column: Some(c),
+                    expr: None,
+                    collation: columns[c].collation,
+                    desc: false,
+                })
+                .collect(),
+        )
     };
     let mut ordered_sets: Vec<Vec<IndexColumn>> = Vec::new();
     // SQLite numbers automatic indexes in the order the constraints appear: column
@@ -238,7 +303,9 @@ pub fn table_from_create(ct: &ast::CreateTable, root: PageNo, sql: &str) -> Resu
         match tc {
             TableConstraint::PrimaryKey(pk) => {
                 if pk_set.is_some() {
-                    return Err(Error::Sql(format!("table \"{name}\" has more than one primary key")));
+                    return Err(Error::Sql(format!(
+                        "table \"{name}\" has more than one primary key"
+                    )));
                 }
                 let set = key_columns(&pk.columns, &columns)?;
                 for ic in &set {
@@ -262,11 +329,18 @@ pub fn table_from_create(ct: &ast::CreateTable, root: PageNo, sql: &str) -> Resu
             }
         }
     }
-    let without_rowid = ct.sqlite_table_options.options.iter().any(|o| matches!(o, ast::SqliteTableOption::WithoutRowid));
+    let without_rowid = ct
+        .sqlite_table_options
+        .options
+        .iter()
+        .any(|o| matches!(o, ast::SqliteTableOption::WithoutRowid));
     let mut autos: Vec<Index> = Vec::new();
     let mut seen: Vec<Vec<Option<usize>>> = Vec::new();
     for set in ordered_sets {
-        let is_alias_pk = rowid_alias.is_some() && set.len() == 1 && set[0].column == rowid_alias && pk_set.as_ref().is_some_and(|p| p.len() == 1 && p[0].column == rowid_alias);
+        let is_alias_pk = rowid_alias.is_some()
+            && set.len() == 1
+            && set[0].column == rowid_alias
+            && pk_set.as_ref().is_some_and(|p| p.len() == 1 && p[0].column == rowid_alias);
         if is_alias_pk {
             continue;
         }
@@ -286,26 +360,56 @@ pub fn table_from_create(ct: &ast::CreateTable, root: PageNo, sql: &str) -> Resu
             sql: None,
         });
     }
-    let table = Table { name, root, columns, rowid_alias, autoincrement, checks, without_rowid, sql: sql.to_string() };
+    let table = Table {
+        name,
+        root,
+        columns,
+        rowid_alias,
+        autoincrement,
+        checks,
+        without_rowid,
+        sql: sql.to_string(),
+    };
     Ok((table, autos))
 }
 
 /// The catalog entry for a `CREATE INDEX` statement.
-pub fn index_from_create(ci: &ast::CreateIndex, table: &Table, root: PageNo, sql: &str) -> Result<Index> {
-    let name = ci.name.as_ref().map(object_name).ok_or_else(|| Error::Sql("index without a name".into()))?;
+pub fn index_from_create(
+    ci: &ast::CreateIndex,
+    table: &Table,
+    root: PageNo,
+    sql: &str,
+) -> Result<Index> {
+    let name = ci
+        .name
+        .as_ref()
+        .map(object_name)
+        .ok_or_else(|| Error::Sql("index without a name".into()))?;
     let mut columns = Vec::with_capacity(ci.columns.len());
     for ic in &ci.columns {
         let (expr, coll) = match &ic.column.expr {
-            AstExpr::Collate { expr, collation } => (expr.as_ref().clone(), Some(collation_named(&object_name(collation))?)),
+            AstExpr::Collate { expr, collation } => {
+                (expr.as_ref().clone(), Some(collation_named(&object_name(collation))?))
+            }
             e => (e.clone(), None),
         };
         let desc = matches!(ic.column.options.sort, Some(ast::OrderBySort::Desc));
         let column = match &expr {
-            AstExpr::Identifier(id) => Some(table.column_index(&id.value).ok_or_else(|| Error::Sql(format!("no such column: {}", id.value)))?),
+            AstExpr::Identifier(id) => Some(
+                table
+                    .column_index(&id.value)
+                    .ok_or_else(|| Error::Sql(format!("no such column: {}", id.value)))?,
+            ),
             _ => None,
         };
-        let collation = coll.unwrap_or_else(|| column.map_or(Collation::Binary, |c| table.columns[c].collation));
-        columns.push(IndexColumn { column, expr: if column.is_none() { Some(expr) } else { None }, collation, desc });
+        let collation = coll
+            .unwrap_or_else(|| column.map_or(Collation::Binary, |c| table.columns[c].collation));
+        columns.push(IndexColumn {
+            column,
+            expr: if column.is_none() { Some(expr) } else { None },
+            collation,
+            desc,
+        });
     }
     Ok(Index {
         name,
@@ -339,7 +443,10 @@ impl Catalog {
             let (table, table_autos) = table_from_create(ct, PageNo(e.rootpage), sql)?;
             for mut idx in table_autos {
                 let Some(&root) = autos.get(&idx.name.to_ascii_lowercase()) else {
-                    return Err(Error::corrupt_file(format!("missing automatic index {}", idx.name)));
+                    return Err(Error::corrupt_file(format!(
+                        "missing automatic index {}",
+                        idx.name
+                    )));
                 };
                 idx.root = PageNo(root);
                 cat.indexes.insert(idx.name.to_ascii_lowercase(), Arc::new(idx));
@@ -352,7 +459,9 @@ impl Catalog {
                 "index" => {
                     let Parsed::Sql(stmt) = parse_one(sql)? else { continue };
                     let Statement::CreateIndex(ci) = stmt.as_ref() else { continue };
-                    let Some(table) = cat.tables.get(&e.tbl_name.to_ascii_lowercase()) else { continue };
+                    let Some(table) = cat.tables.get(&e.tbl_name.to_ascii_lowercase()) else {
+                        continue;
+                    };
                     let idx = index_from_create(ci, table, PageNo(e.rootpage), sql)?;
                     cat.indexes.insert(e.name.to_ascii_lowercase(), Arc::new(idx));
                 }
@@ -360,11 +469,26 @@ impl Catalog {
                     let Parsed::Sql(stmt) = parse_one(sql)? else { continue };
                     if let Statement::CreateView(cv) = *stmt {
                         let columns = cv.columns.iter().map(|c| c.name.value.clone()).collect();
-                        cat.views.insert(e.name.to_ascii_lowercase(), Arc::new(View { name: e.name.clone(), columns, query: cv.query, sql: sql.clone() }));
+                        cat.views.insert(
+                            e.name.to_ascii_lowercase(),
+                            Arc::new(View {
+                                name: e.name.clone(),
+                                columns,
+                                query: cv.query,
+                                sql: sql.clone(),
+                            }),
+                        );
                     }
                 }
                 "trigger" => {
-                    cat.triggers.insert(e.name.to_ascii_lowercase(), Trigger { name: e.name.clone(), table: e.tbl_name.to_ascii_lowercase(), sql: sql.clone() });
+                    cat.triggers.insert(
+                        e.name.to_ascii_lowercase(),
+                        Trigger {
+                            name: e.name.clone(),
+                            table: e.tbl_name.to_ascii_lowercase(),
+                            sql: sql.clone(),
+                        },
+                    );
                 }
                 _ => {}
             }
@@ -382,7 +506,8 @@ impl Catalog {
     #[must_use]
     pub fn indexes_of(&self, table: &str) -> Vec<Arc<Index>> {
         let t = table.to_ascii_lowercase();
-        let mut v: Vec<Arc<Index>> = self.indexes.values().filter(|i| i.table == t).cloned().collect();
+        let mut v: Vec<Arc<Index>> =
+            self.indexes.values().filter(|i| i.table == t).cloned().collect();
         v.sort_by(|a, b| a.name.cmp(&b.name));
         v
     }

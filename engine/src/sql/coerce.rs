@@ -26,6 +26,10 @@
 //! otherwise                NUMERIC
 //! ```
 
+// Ports of SQLite's C algorithms keep its short variable names (z, n, i, j, e, ...) so that
+// they can be read side by side; exact float comparisons are the semantics being copied.
+#![allow(clippy::many_single_char_names, clippy::float_cmp)]
+
 use std::cmp::Ordering;
 
 use crate::storage::record::{compare_values, Collation, Value};
@@ -85,7 +89,7 @@ pub fn affinity_of_type(decl: &str) -> Affinity {
 /// * TEXT: INTEGER and REAL become their text; NULL and BLOB are unchanged.
 /// * NUMERIC, INTEGER: text that is a well-formed number (leading and trailing spaces allowed)
 ///   becomes INTEGER when it has an exact integer value (`'3.0'` → 3, `'1e2'` → 100), else REAL;
-///   a REAL with an exact integer value in (i64::MIN, i64::MAX) becomes INTEGER.
+///   a REAL with an exact integer value in (`i64::MIN`, `i64::MAX`) becomes INTEGER.
 /// * REAL: as NUMERIC, then an INTEGER becomes REAL: the value as it reads back from a REAL
 ///   column (`SQLite` stores the integer and converts it on reading).
 /// * BLOB: unchanged.
@@ -516,7 +520,6 @@ fn pattern_compare(pat: &[u8], s: &[u8], info: PatternInfo, match_other: u32) ->
             if c == 0 {
                 return Match::Yes;
             }
-            let mut c = c;
             if c == match_other {
                 if info.match_set {
                     // "[...]" right after "*": try every position.
@@ -537,7 +540,6 @@ fn pattern_compare(pat: &[u8], s: &[u8], info: PatternInfo, match_other: u32) ->
             }
             // Search the string for the first character of the rest of the pattern.
             loop {
-                let before = si;
                 let c2 = read_char(s, &mut si);
                 if c2 == 0 {
                     break;
@@ -547,7 +549,6 @@ fn pattern_compare(pat: &[u8], s: &[u8], info: PatternInfo, match_other: u32) ->
                 } else {
                     c2 == c
                 };
-                let _ = before;
                 if hit {
                     let m = pattern_compare(&pat[p..], &s[si..], info, match_other);
                     if m != Match::No {
@@ -887,7 +888,7 @@ pub(crate) fn atof(z: &[u8]) -> (f64, i32) {
                     r = r.mul(F80::EM1);
                 }
             }
-            if r.cmp_f80(F80::DBL_MAX) == Ordering::Greater {
+            if r.cmp_f80(F80::DBL_MAX).is_gt() {
                 f64::INFINITY
             } else {
                 r.to_f64()
@@ -1089,7 +1090,7 @@ pub(crate) struct FpDecode {
 pub(crate) fn fp_decode(r: f64, i_round: i32, mx_round: i32) -> FpDecode {
     let neg = r < 0.0;
     let r = r.abs();
-    if r == 0.0 && !r.is_nan() {
+    if r == 0.0 {
         return FpDecode { neg: false, special: 0, digits: b"0".to_vec(), i_dp: 1 };
     }
     if r.is_infinite() {
@@ -1100,29 +1101,29 @@ pub(crate) fn fp_decode(r: f64, i_round: i32, mx_round: i32) -> FpDecode {
     }
     let mut exp: i32 = 0;
     let mut rr = F80::from_f64(r);
-    if rr.cmp_f80(F80::E19) != Ordering::Less {
-        while rr.cmp_f80(F80::E119) != Ordering::Less {
+    if rr.cmp_f80(F80::E19).is_ge() {
+        while rr.cmp_f80(F80::E119).is_ge() {
             exp += 100;
             rr = rr.mul(F80::EM100);
         }
-        while rr.cmp_f80(F80::E29) != Ordering::Less {
+        while rr.cmp_f80(F80::E29).is_ge() {
             exp += 10;
             rr = rr.mul(F80::EM10);
         }
-        while rr.cmp_f80(F80::E19) != Ordering::Less {
+        while rr.cmp_f80(F80::E19).is_ge() {
             exp += 1;
             rr = rr.mul(F80::EM1);
         }
     } else {
-        while rr.cmp_f80(F80::EM97) == Ordering::Less {
+        while rr.cmp_f80(F80::EM97).is_lt() {
             exp -= 100;
             rr = rr.mul(F80::E100);
         }
-        while rr.cmp_f80(F80::E7) == Ordering::Less {
+        while rr.cmp_f80(F80::E7).is_lt() {
             exp -= 10;
             rr = rr.mul(F80::E10);
         }
-        while rr.cmp_f80(F80::E17) == Ordering::Less {
+        while rr.cmp_f80(F80::E17).is_lt() {
             exp -= 1;
             rr = rr.mul(F80::E1);
         }
@@ -1413,7 +1414,10 @@ mod tests {
         assert_eq!(numeric_value(&Value::Text("abc".into())), Value::Integer(0));
         assert_eq!(numeric_value(&Value::Text("1.5x".into())), Value::Real(1.5));
         assert_eq!(to_numeric(&Value::Text("1e3".into())), Value::Integer(1000));
-        assert_eq!(apply_affinity(Value::Text(" 3.0 ".into()), Affinity::Numeric), Value::Integer(3));
+        assert_eq!(
+            apply_affinity(Value::Text(" 3.0 ".into()), Affinity::Numeric),
+            Value::Integer(3)
+        );
         assert_eq!(apply_affinity(Value::Text("3.0".into()), Affinity::Real), Value::Real(3.0));
         assert_eq!(apply_affinity(Value::Real(2.0), Affinity::Integer), Value::Integer(2));
         assert_eq!(apply_affinity(Value::Real(2.0), Affinity::Text), Value::Text("2.0".into()));

@@ -15,7 +15,8 @@ use sqlparser::tokenizer::Token;
 pub struct EmbedliteDialect(SQLiteDialect);
 
 fn not_match_op(parser: &Parser) -> Option<BinaryOperator> {
-    let is_not = matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::NOT);
+    let is_not =
+        matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::NOT);
     if !is_not {
         return None;
     }
@@ -58,7 +59,12 @@ impl Dialect for EmbedliteDialect {
     fn parse_data_type(&self, parser: &mut Parser) -> Option<Result<DataType, ParserError>> {
         self.0.parse_data_type(parser)
     }
-    fn parse_infix(&self, parser: &mut Parser, expr: &Expr, precedence: u8) -> Option<Result<Expr, ParserError>> {
+    fn parse_infix(
+        &self,
+        parser: &mut Parser,
+        expr: &Expr,
+        precedence: u8,
+    ) -> Option<Result<Expr, ParserError>> {
         if let Some(op) = not_match_op(parser) {
             parser.next_token();
             parser.next_token();
@@ -67,7 +73,10 @@ impl Dialect for EmbedliteDialect {
                 Err(e) => return Some(Err(e)),
             };
             let inner = Expr::BinaryOp { left: Box::new(expr.clone()), op, right: Box::new(right) };
-            return Some(Ok(Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(Expr::Nested(Box::new(inner))) }));
+            return Some(Ok(Expr::UnaryOp {
+                op: UnaryOperator::Not,
+                expr: Box::new(Expr::Nested(Box::new(inner))),
+            }));
         }
         self.0.parse_infix(parser, expr, precedence)
     }

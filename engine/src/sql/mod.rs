@@ -1,8 +1,8 @@
 //! The SQL layer: SQLite's value conversions and comparison rules, parsing, binding, planning.
 
-pub mod coerce;
+pub mod bind;
 pub mod catalog;
+pub mod coerce;
 pub mod dialect;
 pub mod parse;
-pub mod bind;
 pub mod plan;

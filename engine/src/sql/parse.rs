@@ -38,7 +38,16 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
     let mut i = 0;
     let mut words: Vec<String> = Vec::new();
     let mut in_trigger = false;
+    let mut has_token = false;
     while i < b.len() {
+        let c0 = b[i];
+        if !c0.is_ascii_whitespace()
+            && c0 != b';'
+            && !(c0 == b'-' && b.get(i + 1) == Some(&b'-'))
+            && !(c0 == b'/' && b.get(i + 1) == Some(&b'*'))
+        {
+            has_token = true;
+        }
         let c = b[i];
         match c {
             b'\'' | b'"' | b'`' | b'[' => {
@@ -73,9 +82,10 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
                 let ends = !in_trigger || words.last().is_some_and(|w| w == "END");
                 if ends {
                     let text = sql[start..i].trim();
-                    if !text.is_empty() {
+                    if has_token {
                         out.push(text);
                     }
+                    has_token = false;
                     start = i + 1;
                     words.clear();
                     in_trigger = false;
@@ -86,7 +96,8 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
             }
             _ if c.is_ascii_alphabetic() || c == b'_' => {
                 let s = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$') {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$')
+                {
                     i += 1;
                 }
                 let w = sql[s..i].to_ascii_uppercase();
@@ -104,10 +115,24 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
         }
     }
     let text = sql.get(start..).map_or("", str::trim);
-    if !text.is_empty() {
+    if has_token {
         out.push(text);
     }
     out
+}
+
+/// `sql` without leading whitespace and comments.
+fn skip_comments(sql: &str) -> &str {
+    let mut s = sql.trim_start();
+    loop {
+        if let Some(rest) = s.strip_prefix("--") {
+            s = rest.find('\n').map_or("", |i| &rest[i + 1..]).trim_start();
+        } else if let Some(rest) = s.strip_prefix("/*") {
+            s = rest.find("*/").map_or("", |i| &rest[i + 2..]).trim_start();
+        } else {
+            return s;
+        }
+    }
 }
 
 fn syntax_error(sql: &str, e: &sqlparser::parser::ParserError) -> Error {
@@ -138,7 +163,11 @@ fn unquote(s: &str) -> String {
     let b = s.as_bytes();
     if b.len() >= 2 {
         let (f, l) = (b[0], b[b.len() - 1]);
-        if (f == b'\'' && l == b'\'') || (f == b'"' && l == b'"') || (f == b'`' && l == b'`') || (f == b'[' && l == b']') {
+        if (f == b'\'' && l == b'\'')
+            || (f == b'"' && l == b'"')
+            || (f == b'`' && l == b'`')
+            || (f == b'[' && l == b']')
+        {
             return s[1..s.len() - 1].to_string();
         }
     }
@@ -147,6 +176,7 @@ fn unquote(s: &str) -> String {
 
 /// Parses one statement's text.
 pub fn parse_one(sql: &str) -> Result<Parsed> {
+    let sql = skip_comments(sql);
     let words = first_words(sql, 2);
     match words.first().map(String::as_str) {
         Some("PRAGMA") => return parse_pragma(sql),
@@ -167,7 +197,11 @@ pub fn parse_one(sql: &str) -> Result<Parsed> {
     // Anything after the statement (other than a semicolon) is an error.
     let rest = parser.peek_token();
     if rest.token != sqlparser::tokenizer::Token::EOF {
-        return Err(Error::Sql(format!("syntax error near \"{}\" in {:?}", rest.token, truncate(sql))));
+        return Err(Error::Sql(format!(
+            "syntax error near \"{}\" in {:?}",
+            rest.token,
+            truncate(sql)
+        )));
     }
     Ok(Parsed::Sql(Box::new(stmt)))
 }
@@ -177,7 +211,9 @@ fn parse_pragma(sql: &str) -> Result<Parsed> {
     let (name_part, arg) = if let Some(eq) = body.find('=') {
         (&body[..eq], Some(unquote(&body[eq + 1..])))
     } else if let Some(open) = body.find('(') {
-        let close = body.rfind(')').ok_or_else(|| Error::Sql(format!("syntax error in {:?}", truncate(sql))))?;
+        let close = body
+            .rfind(')')
+            .ok_or_else(|| Error::Sql(format!("syntax error in {:?}", truncate(sql))))?;
         (&body[..open], Some(unquote(&body[open + 1..close])))
     } else {
         (body, None)
@@ -201,13 +237,24 @@ mod tests {
         assert_eq!(s.len(), 4, "{s:?}");
         assert!(s[2].starts_with("CREATE TRIGGER") && s[2].ends_with("END"));
         assert_eq!(s[3], "SELECT 3");
+        assert_eq!(split_statements("-- only a comment\n; /* and another */"), Vec::<&str>::new());
+        assert!(matches!(
+            parse_one("-- pragma in a comment\nSELECT 1").expect("select"),
+            Parsed::Sql(_)
+        ));
     }
 
     #[test]
     fn parses_what_sqlparser_rejects() {
-        assert!(matches!(parse_one("PRAGMA table_info(t1)").expect("pragma"), Parsed::Pragma { ref name, arg: Some(ref a) } if name == "table_info" && a == "t1"));
-        assert!(matches!(parse_one("PRAGMA main.user_version = 7").expect("pragma"), Parsed::Pragma { ref name, arg: Some(ref a) } if name == "user_version" && a == "7"));
-        assert!(matches!(parse_one("REINDEX t1").expect("reindex"), Parsed::Reindex(Some(ref n)) if n == "t1"));
+        assert!(
+            matches!(parse_one("PRAGMA table_info(t1)").expect("pragma"), Parsed::Pragma { ref name, arg: Some(ref a) } if name == "table_info" && a == "t1")
+        );
+        assert!(
+            matches!(parse_one("PRAGMA main.user_version = 7").expect("pragma"), Parsed::Pragma { ref name, arg: Some(ref a) } if name == "user_version" && a == "7")
+        );
+        assert!(
+            matches!(parse_one("REINDEX t1").expect("reindex"), Parsed::Reindex(Some(ref n)) if n == "t1")
+        );
         assert!(parse_one("SELECT a NOT GLOB 'x' FROM t").is_ok());
         assert!(parse_one("SELECT FROM WHERE").is_err());
     }

@@ -74,7 +74,14 @@ pub enum Expr {
     /// `LIKE`, `GLOB`.
     Like { e: Box<Expr>, pat: Box<Expr>, esc: Option<Box<Expr>>, negated: bool, glob: bool },
     /// `BETWEEN`.
-    Between { e: Box<Expr>, lo: Box<Expr>, hi: Box<Expr>, negated: bool, coll: Collation, aff: Option<Affinity> },
+    Between {
+        e: Box<Expr>,
+        lo: Box<Expr>,
+        hi: Box<Expr>,
+        negated: bool,
+        coll: Collation,
+        aff: Option<Affinity>,
+    },
     /// `IN (list)`.
     InList { e: Box<Expr>, list: Vec<Expr>, negated: bool, coll: Collation, aff: Option<Affinity> },
     /// `IN (subquery)`; the subquery's number.
@@ -84,7 +91,12 @@ pub enum Expr {
     /// `(subquery)` as a value.
     Scalar(usize),
     /// `CASE`.
-    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, else_: Option<Box<Expr>>, coll: Collation },
+    Case {
+        operand: Option<Box<Expr>>,
+        whens: Vec<(Expr, Expr)>,
+        else_: Option<Box<Expr>>,
+        coll: Collation,
+    },
     /// `CAST(x AS type)`.
     Cast(Box<Expr>, String),
     /// A scalar function call.
@@ -184,6 +196,8 @@ pub struct Core {
     pub slots: Vec<usize>,
     /// Slot of the current group's key values.
     pub group_slot: usize,
+    /// Whether grouped output reads source columns outside aggregates and GROUP BY terms.
+    pub bare_columns: bool,
 }
 
 /// Compound operators.

@@ -835,7 +835,7 @@ impl Pager {
                 self.cache.retain(|_, p| !p.dirty);
                 self.dirty = 0;
                 self.originals.clear();
-        self.savepoints.clear();
+                self.savepoints.clear();
                 self.db_size = self.orig_db_size;
                 self.state = PagerState::Idle;
                 self.file.unlock(LockLevel::None)
@@ -846,7 +846,7 @@ impl Pager {
                 self.cache.clear();
                 self.dirty = 0;
                 self.originals.clear();
-        self.savepoints.clear();
+                self.savepoints.clear();
                 self.validation = None;
                 self.state = PagerState::Idle;
                 let _ = self.file.unlock(LockLevel::None);

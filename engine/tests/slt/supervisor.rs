@@ -45,7 +45,11 @@ pub struct FileResult {
     pub failed: usize,
     pub skipped: usize,
     pub elapsed: Duration,
-    /// Records failed because a budget ran out before they ran.
+    /// Records failed because they ran out of time: timed out, or never ran because the file's
+    /// or the run's time budget ran out or a replay hung. A slower machine fails more of these,
+    /// so the baseline check forgives them (`baseline.rs`).
+    pub out_of_time: usize,
+    /// Records failed without running (out of time, or the worker could not go on).
     pub not_run: usize,
     /// Timeouts, crashes, memory kills: what and where.
     pub incidents: Vec<String>,
@@ -161,6 +165,8 @@ fn run_file(config: &Config, file: &CorpusFile, total_deadline: Instant) -> File
         backend: config.backend,
     };
     let mut restarts = 0;
+    // Why the records that never ran did not: lack of time, or a worker that could not go on.
+    let mut unrun_for_time = false;
     while job.from < lines.len() && Instant::now() < deadline {
         let worker = match Worker::spawn(config, &job) {
             Ok(worker) => worker,
@@ -176,6 +182,7 @@ fn run_file(config: &Config, file: &CorpusFile, total_deadline: Instant) -> File
             Stop::Finished => break,
             Stop::Budget => {
                 result.incidents.push("time budget exhausted".to_owned());
+                unrun_for_time = true;
                 break;
             }
             Stop::Halted(k) => {
@@ -190,7 +197,9 @@ fn run_file(config: &Config, file: &CorpusFile, total_deadline: Instant) -> File
         };
         // `next` is None if the worker had not reached its own records: it hung or died while
         // starting or replaying, and a new one would do the same. Give the rest up.
+        let timed_out = matches!(stop, Stop::Timeout);
         let Some(k) = next.filter(|&k| k < outcomes.len()) else {
+            unrun_for_time = timed_out;
             result.incidents.push(format!(
                 "worker {what} before its first record (from record {}, line {}); rest failed",
                 job.from,
@@ -199,11 +208,13 @@ fn run_file(config: &Config, file: &CorpusFile, total_deadline: Instant) -> File
             break;
         };
         outcomes[k] = Some(Outcome::Fail);
+        result.out_of_time += usize::from(timed_out);
         result.incidents.push(format!("line {}: {what}", lines[k]));
         job.skip.insert(k);
         job.from = k + 1;
         restarts += 1;
         if restarts > MAX_RESTARTS {
+            unrun_for_time = timed_out;
             result.incidents.push(format!("{MAX_RESTARTS} restarts: rest of the file failed"));
             break;
         }
@@ -216,6 +227,7 @@ fn run_file(config: &Config, file: &CorpusFile, total_deadline: Instant) -> File
             None => {
                 result.failed += 1;
                 result.not_run += 1;
+                result.out_of_time += usize::from(unrun_for_time);
             }
         }
     }

@@ -230,8 +230,8 @@ impl Cursor {
             let (mut lo, mut hi) = (0, node.ncells);
             if node.kind.is_leaf() {
                 while lo < hi {
-                    let mid = (lo + hi) / 2;
-                    match node.cell(mid)?.rowid.cmp(&rowid) {
+                    let mid = lo.midpoint(hi);
+                    match node.rowid_at(mid)?.cmp(&rowid) {
                         Ordering::Less => lo = mid + 1,
                         Ordering::Greater => hi = mid,
                         Ordering::Equal => {
@@ -248,8 +248,8 @@ impl Cursor {
                 return Ok(false);
             }
             while lo < hi {
-                let mid = (lo + hi) / 2;
-                if node.cell(mid)?.rowid < rowid {
+                let mid = lo.midpoint(hi);
+                if node.rowid_at(mid)? < rowid {
                     lo = mid + 1;
                 } else {
                     hi = mid;
@@ -285,7 +285,7 @@ impl Cursor {
             let (n, leaf) = (node.ncells, node.kind.is_leaf());
             let (mut lo, mut hi) = (0, n);
             while lo < hi {
-                let mid = (lo + hi) / 2;
+                let mid = lo.midpoint(hi);
                 if compare_cell(pager, pg, mid, &mut cmp)? == Ordering::Less {
                     lo = mid + 1;
                 } else {

@@ -222,6 +222,23 @@ impl<'a> Node<'a> {
         Ok(off)
     }
 
+    /// The rowid of cell `i` of a table page, decoding nothing else.
+    pub fn rowid_at(&self, i: usize) -> Result<i64> {
+        let off = self.cell_offset(i)?;
+        let d = &self.data[..self.usable];
+        let bad = || Error::corrupt(self.pgno, format!("cell at offset {off} runs off the page"));
+        let p = match self.kind {
+            PageKind::TableInterior => off + 4,
+            PageKind::TableLeaf => {
+                let (_, n) = get_varint(d.get(off..).ok_or_else(bad)?).ok_or_else(bad)?;
+                off + n
+            }
+            _ => return Err(Error::corrupt(self.pgno, "rowid asked of an index page")),
+        };
+        let (rowid, _) = get_varint(d.get(p..).ok_or_else(bad)?).ok_or_else(bad)?;
+        Ok(rowid as i64)
+    }
+
     /// Decodes cell `i`.
     pub fn cell(&self, i: usize) -> Result<CellInfo> {
         let off = self.cell_offset(i)?;

@@ -96,8 +96,8 @@ pub(super) fn table_path(pager: &mut Pager, root: PageNo, rowid: i64) -> Result<
         match node.kind {
             PageKind::TableInterior => {
                 while lo < hi {
-                    let mid = (lo + hi) / 2;
-                    if node.cell(mid)?.rowid < rowid {
+                    let mid = lo.midpoint(hi);
+                    if node.rowid_at(mid)? < rowid {
                         lo = mid + 1;
                     } else {
                         hi = mid;
@@ -108,8 +108,8 @@ pub(super) fn table_path(pager: &mut Pager, root: PageNo, rowid: i64) -> Result<
             }
             PageKind::TableLeaf => {
                 while lo < hi {
-                    let mid = (lo + hi) / 2;
-                    match node.cell(mid)?.rowid.cmp(&rowid) {
+                    let mid = lo.midpoint(hi);
+                    match node.rowid_at(mid)?.cmp(&rowid) {
                         Ordering::Less => lo = mid + 1,
                         Ordering::Greater => hi = mid,
                         Ordering::Equal => {
@@ -170,7 +170,7 @@ pub(super) fn index_path(
         let (ncells, leaf) = (node.ncells, node.kind.is_leaf());
         let (mut lo, mut hi) = (0, ncells);
         while lo < hi {
-            let mid = (lo + hi) / 2;
+            let mid = lo.midpoint(hi);
             match compare_cell(pager, pg, mid, cmp)? {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
