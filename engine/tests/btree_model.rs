@@ -217,3 +217,27 @@ fn many_rows_many_levels_then_delete_all() {
     assert_eq!(conn.pager().db_size(), size_before);
     conn.commit().expect("end");
 }
+
+#[test]
+fn sequential_index_appends_pack_leaves() {
+    let db = open(1024);
+    let mut conn = db.connect().expect("connect");
+    let root = conn.create_index("CREATE INDEX i ON t(a)", "t").expect("create");
+    conn.begin_write().expect("begin");
+    for k in 0..20_000i64 {
+        conn.index_insert(root, &[Value::Text(format!("key-{k:08}")), Value::Integer(k)])
+            .expect("insert");
+    }
+    conn.commit().expect("commit");
+    let problems = conn.integrity_check().expect("check");
+    assert!(problems.is_empty(), "{problems:?}");
+    let entries = conn.index_entries(root).expect("scan");
+    assert_eq!(entries.len(), 20_000);
+    assert!(entries.windows(2).all(|w| w[0][1] != w[1][1]));
+    // Each entry is ~20 bytes: 20k entries fit in well under 700 pages of 1 KiB when leaves are
+    // packed (half-full leaves would need about 800).
+    conn.begin_read().expect("read");
+    let pages = conn.pager().db_size();
+    conn.commit().expect("end");
+    assert!(pages < 700, "{pages} pages");
+}

@@ -256,13 +256,14 @@ pub fn table_from_create(
                     }
                     e => (e, None),
                 };
-                let cname =
-                    match expr {
-                        AstExpr::Identifier(id) => id.value.clone(),
-                        other => return Err(Error::Sql(format!(
+                let cname = match expr {
+                    AstExpr::Identifier(id) => id.value.clone(),
+                    other => {
+                        return Err(Error::Sql(format!(
                             "expressions prohibited in PRIMARY KEY and UNIQUE constraints: {other}"
-                        ))),
-                    };
+                        )))
+                    }
+                };
                 let c = columns
                     .iter()
                     .position(|c| c.name.eq_ignore_ascii_case(&cname))

@@ -198,11 +198,20 @@ fn insert_at(pager: &mut Pager, path: &Path, cell: Vec<u8>) -> Result<()> {
         return Ok(());
     }
     let node = Node::parse(pager.get(leaf)?, leaf, usable)?;
-    if node.kind == PageKind::TableLeaf && idx == node.ncells && depth > 0 && node.ncells > 0 {
-        let last_rowid = node.cell(node.ncells - 1)?.rowid;
+    let (kind, ncells) = (node.kind, node.ncells);
+    if kind == PageKind::TableLeaf && idx == ncells && depth > 0 && ncells > 0 {
+        let last_rowid = node.cell(ncells - 1)?.rowid;
         if is_rightmost(pager, path)? {
             return balance_quick(pager, path, &cell, last_rowid);
         }
+    }
+    if kind == PageKind::IndexLeaf
+        && idx == ncells
+        && depth > 0
+        && ncells > 1
+        && is_rightmost(pager, path)?
+    {
+        return balance_quick_index(pager, path, &cell);
     }
     let mut content = Content::read(pager, leaf)?;
     content.cells.insert(idx, cell);
@@ -230,6 +239,33 @@ fn balance_quick(pager: &mut Pager, path: &Path, cell: &[u8], last_rowid: i64) -
     let (parent, pidx) = path[depth - 1];
     let mut div = leaf.0.to_be_bytes().to_vec();
     put_varint(&mut div, last_rowid as u64);
+    let data = pager.get_mut(parent)?;
+    if insert_cell(data, parent, usable, pidx, &div)? {
+        put_u32(data, header_offset(parent) + 8, new.0);
+        return Ok(());
+    }
+    let mut content = Content::read(pager, parent)?;
+    content.cells.push(div);
+    content.right = new.0;
+    rebalance(pager, path, depth - 1, content)
+}
+
+/// Appending past the right-most leaf of an index: the leaf's last entry moves up as the
+/// divider and the new entry starts a new right-most leaf, so that sequential keys fill leaves
+/// instead of leaving them two-thirds full.
+fn balance_quick_index(pager: &mut Pager, path: &Path, cell: &[u8]) -> Result<()> {
+    let usable = pager.usable_size();
+    let depth = path.len() - 1;
+    let (leaf, _) = path[depth];
+    let node = Node::parse(pager.get(leaf)?, leaf, usable)?;
+    let last = node.ncells - 1;
+    let divider_payload = node.cell_bytes(last)?.to_vec();
+    drop_cell(pager.get_mut(leaf)?, leaf, usable, last)?;
+    let new = pager.allocate()?;
+    write_page(pager.get_mut(new)?, new, usable, PageKind::IndexLeaf, &[cell], 0);
+    let (parent, pidx) = path[depth - 1];
+    let mut div = leaf.0.to_be_bytes().to_vec();
+    div.extend_from_slice(&divider_payload);
     let data = pager.get_mut(parent)?;
     if insert_cell(data, parent, usable, pidx, &div)? {
         put_u32(data, header_offset(parent) + 8, new.0);
