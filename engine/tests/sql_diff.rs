@@ -318,3 +318,52 @@ fn schema_changes_savepoints_and_comments_behave_like_sqlite() {
     let r = c.query("-- leading comment\nSELECT count(*) FROM t", &[]).expect("select").rows;
     assert_eq!(r, vec![vec![Value::Integer(4)]]);
 }
+
+#[test]
+fn index_seeks_cover_and_update_through_indexes() {
+    let setup = [
+        "CREATE TABLE p(id INTEGER PRIMARY KEY, name TEXT, v INT, w TEXT)",
+        "CREATE INDEX p_name ON p(name)",
+        "CREATE INDEX p_vw ON p(v, w)",
+        "INSERT INTO p VALUES (1, 'a', 10, 'x'), (2, 'b', 20, 'y'), (3, 'a', 30, 'z'), (4, 'c', 10, 'x'), (5, NULL, 10, NULL)",
+        "CREATE TABLE q(k TEXT, n INT)",
+        "INSERT INTO q VALUES ('a', 1), ('b', 2), ('zz', 3), (NULL, 4)",
+    ];
+    let queries: Vec<String> = [
+        "SELECT id FROM p WHERE name = 'a'",
+        "SELECT id, name FROM p WHERE name = 'a'",
+        "SELECT count(*) FROM q JOIN p ON p.name = q.k",
+        "SELECT q.n, p.id, p.v FROM q JOIN p ON p.name = q.k ORDER BY 1, 2",
+        "SELECT w FROM p WHERE v = 10 AND w = 'x'",
+        "SELECT id, w FROM p WHERE v = '10'",
+        "SELECT q.n, p.id FROM q LEFT JOIN p ON p.name = q.k ORDER BY 1, 2",
+        "SELECT id FROM p WHERE id BETWEEN 2 AND 4",
+        "SELECT id FROM p WHERE id > 2 AND id <= 5",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect();
+    let bad = compare(&setup, &queries);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // UPDATE found through an index must rewrite whole rows.
+    let mut c = Connection::open(":memory:").expect("open");
+    for s in setup {
+        c.execute_batch(s).expect("setup");
+    }
+    c.execute_batch("UPDATE p SET w = 'updated' WHERE name = 'a'").expect("update");
+    let r = c
+        .query("SELECT id, name, v, w FROM p WHERE name = 'a' ORDER BY id", &[])
+        .expect("select")
+        .rows;
+    assert_eq!(
+        r[0],
+        vec![
+            Value::Integer(1),
+            Value::Text("a".into()),
+            Value::Integer(10),
+            Value::Text("updated".into())
+        ]
+    );
+    let ok = c.query("PRAGMA integrity_check", &[]).expect("check").rows;
+    assert_eq!(ok, vec![vec![Value::Text("ok".into())]]);
+}

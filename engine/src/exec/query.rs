@@ -597,7 +597,7 @@ fn for_each_row(
                     }
                     Ok(true)
                 }
-                Access::IndexEq { index, keys } => {
+                Access::IndexEq { index, keys, covering } => {
                     let mut vals = Vec::with_capacity(keys.len());
                     for (e, aff) in keys {
                         let v = eval(e, cx)?;
@@ -611,6 +611,7 @@ fn for_each_row(
                     let mut icur = Cursor::new(index.root, TreeKind::Index);
                     let mut ok = icur.seek_key(cx.pager, &refs, &info, SeekOp::Ge)?;
                     let mut rowids = Vec::new();
+                    let mut covered = Vec::new();
                     while ok {
                         let rec = icur.payload(cx.pager)?;
                         if compare_record_to_key(&rec, &refs, &info)? != Ordering::Equal {
@@ -625,8 +626,29 @@ fn for_each_row(
                                 index.name
                             )));
                         };
-                        rowids.push(rowid);
+                        if *covering {
+                            let ncols = table.columns.len();
+                            let mut row = vec![Value::Null; ncols + 1];
+                            for (i, ic) in index.columns.iter().enumerate() {
+                                if let Some(c) = ic.column {
+                                    row[c] = view.get(i)?.to_owned();
+                                }
+                            }
+                            if let Some(a) = table.rowid_alias {
+                                row[a] = Value::Integer(rowid);
+                            }
+                            row[ncols] = Value::Integer(rowid);
+                            covered.push(row);
+                        } else {
+                            rowids.push(rowid);
+                        }
                         ok = icur.next(cx.pager)?;
+                    }
+                    for row in covered {
+                        cx.env[src.slot] = row;
+                        if !f(cx)? {
+                            return Ok(false);
+                        }
                     }
                     for rowid in rowids {
                         if cur.seek_rowid(cx.pager, rowid)? {

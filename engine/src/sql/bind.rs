@@ -86,14 +86,12 @@ fn lower(s: &str) -> String {
     s.to_ascii_lowercase()
 }
 
-/// Slots an expression reads (subqueries included through their outer slots).
-fn expr_slots(e: &Expr, subs: &[SubPlan], sub_slots: &[HashSet<usize>], out: &mut HashSet<usize>) {
-    let mut go = |x: &Expr| expr_slots(x, subs, sub_slots, out);
+/// Visits the column references of an expression (`col`) and the subqueries it uses (`sub`).
+fn walk_expr(e: &Expr, col: &mut dyn FnMut(usize, usize), sub: &mut dyn FnMut(usize)) {
+    let mut go = |x: &Expr| walk_expr(x, col, sub);
     match e {
         Expr::Lit(_) | Expr::Param(_) => {}
-        Expr::Col(s, _) => {
-            out.insert(*s);
-        }
+        Expr::Col(s, c) => col(*s, *c),
         Expr::Neg(a) | Expr::Not(a) | Expr::BitNot(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => {
             go(a)
         }
@@ -125,11 +123,11 @@ fn expr_slots(e: &Expr, subs: &[SubPlan], sub_slots: &[HashSet<usize>], out: &mu
             go(e);
             list.iter().for_each(&mut go);
         }
-        Expr::InSub { e, sub, .. } => {
+        Expr::InSub { e, sub: n, .. } => {
             go(e);
-            out.extend(sub_slots[*sub].iter().copied());
+            sub(*n);
         }
-        Expr::Exists { sub, .. } | Expr::Scalar(sub) => out.extend(sub_slots[*sub].iter().copied()),
+        Expr::Exists { sub: n, .. } | Expr::Scalar(n) => sub(*n),
         Expr::Case { operand, whens, else_, .. } => {
             if let Some(o) = operand {
                 go(o);
@@ -149,7 +147,21 @@ fn expr_slots(e: &Expr, subs: &[SubPlan], sub_slots: &[HashSet<usize>], out: &mu
             go(c);
         }
     }
-    let _ = subs;
+}
+
+/// Slots an expression reads (subqueries included through their outer slots).
+fn expr_slots(e: &Expr, sub_slots: &[HashSet<usize>], out: &mut HashSet<usize>) {
+    let mut subs_used = Vec::new();
+    walk_expr(
+        e,
+        &mut |s, _| {
+            out.insert(s);
+        },
+        &mut |n| subs_used.push(n),
+    );
+    for n in subs_used {
+        out.extend(sub_slots[n].iter().copied());
+    }
 }
 
 fn split_and(e: Expr, out: &mut Vec<Expr>) {
@@ -1742,7 +1754,7 @@ impl<'c> Binder<'c> {
         agg_slot: usize,
     ) -> Result<Core> {
         let aggctx = AggCtx { slot: agg_slot, calls: Vec::new() };
-        Ok(self.plan_core(
+        let mut core = self.plan_core(
             sources,
             conds,
             Vec::new(),
@@ -1753,7 +1765,14 @@ impl<'c> Binder<'c> {
             Vec::new(),
             0,
             false,
-        ))
+        );
+        // UPDATE and DELETE need whole rows.
+        for src in &mut core.sources {
+            if let Access::IndexEq { covering, .. } = &mut src.access {
+                *covering = false;
+            }
+        }
+        Ok(core)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1788,7 +1807,7 @@ impl<'c> Binder<'c> {
         let sub_slots = self.sub_slot_sets();
         let level_of = |e: &Expr| -> Option<usize> {
             let mut set = HashSet::new();
-            expr_slots(e, &self.subs, &sub_slots, &mut set);
+            expr_slots(e, &sub_slots, &mut set);
             set.iter().filter_map(|s| slot_level.get(s)).max().copied()
         };
         let mut pre_filters = Vec::new();
@@ -1873,9 +1892,66 @@ impl<'c> Binder<'c> {
                 }
             }
             if let Some((index, keys)) = best {
-                sources[i].access = Access::IndexEq { index, keys };
+                sources[i].access = Access::IndexEq { index, keys, covering: false };
             } else if lo.is_some() || hi.is_some() {
                 sources[i].access = Access::RowidRange { lo, hi };
+            }
+        }
+        // An index seek covers its source when every column the query reads of it is in the
+        // index: the row is then built from the index entry, without a table lookup.
+        let mut used: HashMap<usize, HashSet<usize>> = HashMap::new();
+        let mut sub_reads: HashSet<usize> = HashSet::new();
+        {
+            let mut note = |e: &Expr| {
+                let mut subs_used = Vec::new();
+                walk_expr(
+                    e,
+                    &mut |s, c| {
+                        used.entry(s).or_default().insert(c);
+                    },
+                    &mut |n| subs_used.push(n),
+                );
+                for n in subs_used {
+                    sub_reads.extend(sub_slots[n].iter().copied());
+                }
+            };
+            output
+                .iter()
+                .chain(having.iter())
+                .chain(group_by.iter())
+                .chain(pre_filters.iter())
+                .chain(filters.iter().flatten())
+                .for_each(&mut note);
+            for src in &sources {
+                src.on.iter().for_each(&mut note);
+                match &src.access {
+                    Access::RowidEq(e) => note(e),
+                    Access::RowidRange { lo, hi } => {
+                        lo.iter().chain(hi.iter()).for_each(|(e, _)| note(e))
+                    }
+                    Access::IndexEq { keys, .. } => keys.iter().for_each(|(e, _)| note(e)),
+                    Access::Scan => {}
+                }
+                if let SourceKind::JsonEach { args, .. } = &src.kind {
+                    args.iter().for_each(&mut note);
+                }
+            }
+            for a in &aggctx.calls {
+                a.args.iter().chain(a.filter.iter()).for_each(&mut note);
+            }
+        }
+        for src in &mut sources {
+            let SourceKind::Table(table) = &src.kind else { continue };
+            let ncols = table.columns.len();
+            let alias = table.rowid_alias;
+            if let Access::IndexEq { index, covering, .. } = &mut src.access {
+                let in_index = |c: usize| {
+                    c == ncols
+                        || Some(c) == alias
+                        || index.columns.iter().any(|ic| ic.column == Some(c))
+                };
+                *covering = !sub_reads.contains(&src.slot)
+                    && used.get(&src.slot).is_none_or(|cols| cols.iter().all(|&c| in_index(c)));
             }
         }
         let slots: Vec<usize> = sources.iter().map(|s| s.slot).collect();
@@ -1883,7 +1959,7 @@ impl<'c> Binder<'c> {
         // each group's last row.
         let mut read = HashSet::new();
         for e in output.iter().chain(having.iter()) {
-            expr_slots(e, &self.subs, &sub_slots, &mut read);
+            expr_slots(e, &sub_slots, &mut read);
         }
         let bare_columns = slots.iter().any(|s| read.contains(s));
         Core {

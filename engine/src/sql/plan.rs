@@ -116,8 +116,9 @@ pub enum Access {
     RowidEq(Expr),
     /// Rows with rowid in a range (bounds with inclusiveness).
     RowidRange { lo: Option<(Expr, bool)>, hi: Option<(Expr, bool)> },
-    /// Rows whose index key starts with these values (each with the affinity to apply).
-    IndexEq { index: Arc<Index>, keys: Vec<(Expr, Affinity)> },
+    /// Rows whose index key starts with these values (each with the affinity to apply). A
+    /// covering seek reads the columns from the index entries alone.
+    IndexEq { index: Arc<Index>, keys: Vec<(Expr, Affinity)>, covering: bool },
 }
 
 /// Where a source's rows come from.
