@@ -229,7 +229,7 @@ fn sqllogictest_corpus() {
     });
     let files: Vec<_> = files
         .into_iter()
-        .filter(|f| config.filter.as_ref().map_or(true, |s| f.rel.contains(s.as_str())))
+        .filter(|f| config.filter.as_ref().is_none_or(|s| f.rel.contains(s.as_str())))
         .collect();
     assert!(!files.is_empty(), "no corpus file matches {:?}", config.filter);
 

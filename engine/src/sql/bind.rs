@@ -93,7 +93,7 @@ fn walk_expr(e: &Expr, col: &mut dyn FnMut(usize, usize), sub: &mut dyn FnMut(us
         Expr::Lit(_) | Expr::Param(_) => {}
         Expr::Col(s, c) => col(*s, *c),
         Expr::Neg(a) | Expr::Not(a) | Expr::BitNot(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => {
-            go(a)
+            go(a);
         }
         Expr::Arith(_, a, b)
         | Expr::Concat(a, b)
@@ -1927,7 +1927,7 @@ impl<'c> Binder<'c> {
                 match &src.access {
                     Access::RowidEq(e) => note(e),
                     Access::RowidRange { lo, hi } => {
-                        lo.iter().chain(hi.iter()).for_each(|(e, _)| note(e))
+                        lo.iter().chain(hi.iter()).for_each(|(e, _)| note(e));
                     }
                     Access::IndexEq { keys, .. } => keys.iter().for_each(|(e, _)| note(e)),
                     Access::Scan => {}
@@ -1995,7 +1995,7 @@ fn substitute_group_cols(e: &mut Expr, group_by: &[Expr], group_slot: usize) {
     let go = |x: &mut Expr| substitute_group_cols(x, group_by, group_slot);
     match e {
         Expr::Neg(a) | Expr::Not(a) | Expr::BitNot(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => {
-            go(a)
+            go(a);
         }
         Expr::Arith(_, a, b)
         | Expr::Concat(a, b)

@@ -41,11 +41,9 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
     let mut has_token = false;
     while i < b.len() {
         let c0 = b[i];
-        if !c0.is_ascii_whitespace()
-            && c0 != b';'
-            && !(c0 == b'-' && b.get(i + 1) == Some(&b'-'))
-            && !(c0 == b'/' && b.get(i + 1) == Some(&b'*'))
-        {
+        let comment_start = (c0 == b'-' && b.get(i + 1) == Some(&b'-'))
+            || (c0 == b'/' && b.get(i + 1) == Some(&b'*'));
+        if !(c0.is_ascii_whitespace() || c0 == b';' || comment_start) {
             has_token = true;
         }
         let c = b[i];
