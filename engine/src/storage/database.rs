@@ -329,3 +329,36 @@ impl Connection {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+    fn assert_send<T: Send>() {}
+
+    #[test]
+    fn databases_are_shared_and_connections_move_between_threads() {
+        assert_send_sync::<Database>();
+        assert_send::<Connection>();
+        assert_send::<crate::Connection>();
+        let db = Database::open_in_memory().expect("open");
+        let handles: Vec<_> = (0..4i64)
+            .map(|i| {
+                let db = db.clone();
+                std::thread::spawn(move || {
+                    let mut c = db.connect().expect("connect");
+                    c.begin_write().expect("begin");
+                    let root = c.create_table(&format!("CREATE TABLE t{i}(a)")).expect("create");
+                    c.table_insert(root, 1, &[Value::Integer(i)]).expect("insert");
+                    c.commit().expect("commit");
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("thread");
+        }
+        let mut c = db.connect().expect("connect");
+        assert_eq!(c.schema().expect("schema").len(), 4);
+    }
+}
