@@ -12,6 +12,7 @@ use super::Cx;
 use crate::error::{Error, Result};
 use crate::sql::bind::Binder;
 use crate::sql::catalog::{object_name, Catalog, Index, Table};
+use crate::functions::vector;
 use crate::sql::coerce::{apply_affinity, Affinity};
 use crate::sql::plan::{Access, Core, Expr, Select, Source, SourceKind};
 use crate::storage::btree::{self, Cursor, SeekOp, TreeKind};
@@ -629,6 +630,9 @@ fn check_row(
 ) -> Result<Outcome> {
     let t = &w.table;
     for (i, c) in t.columns.iter().enumerate() {
+        if let Some((ty, dims)) = c.vector {
+            vector::check_column_value(&t.name, &c.name, ty, dims, &cx.env[w.slot][i])?;
+        }
         if c.not_null && matches!(cx.env[w.slot][i], Value::Null) && Some(i) != t.rowid_alias {
             match conflict {
                 Conflict::Ignore => return Ok(Outcome::Skip),

@@ -1,4 +1,4 @@
-//! SQL functions: scalar functions, aggregates, date/time and JSON, looked up by name.
+//! SQL functions: scalar functions, aggregates, date/time, JSON and vectors, looked up by name.
 //!
 //! The executor calls [`lookup_scalar`] / [`new_aggregate`] at bind time and the returned function
 //! pointers or states at run time. Every function follows `SQLite` 3.46 (the version whose
@@ -37,6 +37,7 @@ pub mod json;
 pub mod math;
 pub mod printf;
 pub mod scalar;
+pub mod vector;
 
 #[cfg(test)]
 mod difftest;
@@ -227,6 +228,22 @@ static SCALARS: &[ScalarDef] = &[
     def("json_remove", ar(0, ANY), json::json_remove),
     def("json_type", ar(1, 2), json::json_type),
     def("json_valid", ar(1, 2), json::json_valid),
+    // Vectors (libSQL's vector.c, Turso's extensions)
+    def("vector", ar(1, 1), vector::vector),
+    def("vector32", ar(1, 1), vector::vector32),
+    def("vector64", ar(1, 1), vector::vector64),
+    def("vector16", ar(1, 1), vector::vector16),
+    def("vectorb16", ar(1, 1), vector::vectorb16),
+    def("vector8", ar(1, 1), vector::vector8),
+    def("vector1bit", ar(1, 1), vector::vector1bit),
+    def("vector_extract", ar(1, 1), vector::vector_extract),
+    def("vector_distance_cos", ar(2, 2), vector::vector_distance_cos),
+    def("vector_distance_l2", ar(2, 2), vector::vector_distance_l2),
+    def("vector_distance_dot", ar(2, 2), vector::vector_distance_dot),
+    def("vector_concat", ar(2, 2), vector::vector_concat),
+    def("vector_slice", ar(3, 3), vector::vector_slice),
+    def("vector_norm", ar(1, 1), vector::vector_norm),
+    def("vector_normalize", ar(1, 1), vector::vector_normalize),
 ];
 
 /// The aggregates and the arities they take.

@@ -2100,6 +2100,7 @@ pub fn schema_table() -> Table {
         default: None,
         default_value: Value::Null,
         primary_key: false,
+        vector: None,
     };
     Table {
         name: "sqlite_schema".into(),

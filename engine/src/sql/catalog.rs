@@ -33,6 +33,9 @@ pub struct Column {
     pub default_value: crate::storage::Value,
     /// Part of the primary key.
     pub primary_key: bool,
+    /// The element type and dimensions of a vector column (declared `F32_BLOB(768)` and the
+    /// like): values stored there must be vectors of exactly that shape.
+    pub vector: Option<(embedlite_vector::VectorType, usize)>,
 }
 
 /// A rowid table.
@@ -201,6 +204,7 @@ pub fn table_from_create(
         let mut col = Column {
             name: c.name.value.clone(),
             affinity: affinity_of_type(&decl_type),
+            vector: embedlite_vector::parse_column_type(&decl_type).ok(),
             decl_type,
             collation: Collation::Binary,
             not_null: false,
