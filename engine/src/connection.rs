@@ -27,6 +27,7 @@ use crate::storage::io::Io;
 use crate::storage::pager::PagerState;
 use crate::storage::schema;
 use crate::storage::{self, OpenOptions, Value};
+use crate::vector_index;
 
 /// The rows of a query, fully read.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -120,6 +121,7 @@ pub struct Connection {
     savepoints: Vec<(String, usize)>,
     fnctx: FnContext,
     cache: HashMap<String, Statement>,
+    vectors: vector_index::Mirrors,
 }
 
 const STATEMENT_CACHE: usize = 128;
@@ -153,6 +155,7 @@ impl Connection {
             savepoints: Vec::new(),
             fnctx: FnContext::default(),
             cache: HashMap::new(),
+            vectors: vector_index::Mirrors::default(),
         })
     }
 
@@ -203,7 +206,9 @@ impl Connection {
             if pager.db_size() == 0 { 0 } else { pager.header_u32(offset::SCHEMA_COOKIE)? };
         if !self.catalog_valid || cookie != self.catalog.cookie {
             let entries: Vec<_> = schema::read_schema(pager)?.into_iter().map(|(_, e)| e).collect();
-            self.catalog = Arc::new(Catalog::load(&entries, cookie)?);
+            let mut catalog = Catalog::load(&entries, cookie)?;
+            catalog.vector_indexes = vector_index::load_defs(pager, &catalog)?;
+            self.catalog = Arc::new(catalog);
             self.catalog_valid = true;
         }
         Ok(())
@@ -225,18 +230,41 @@ impl Connection {
         if self.explicit {
             return Ok(());
         }
-        let pager = self.inner.pager();
         if ok {
-            match pager.commit() {
+            match self.commit() {
                 Ok(()) => Ok(()),
                 Err(e) => {
-                    let _ = pager.rollback();
+                    let _ = self.rollback();
                     Err(e)
                 }
             }
         } else {
-            pager.rollback()
+            self.rollback()
         }
+    }
+
+    /// Commits the pager's transaction and keeps the vector index mirrors in step.
+    fn commit(&mut self) -> Result<()> {
+        let pager = self.inner.pager();
+        let writing = pager.state() == PagerState::Writing;
+        let before = if writing && pager.db_size() > 0 {
+            pager.header_u32(offset::CHANGE_COUNTER)?
+        } else {
+            0
+        };
+        let changed = writing && pager.has_changes();
+        pager.commit()?;
+        if writing {
+            let after = if changed { before.wrapping_add(1) } else { before };
+            self.vectors.committed(before, after);
+        }
+        Ok(())
+    }
+
+    /// Rolls the pager's transaction back and forgets what it did to vector indexes.
+    fn rollback(&mut self) -> Result<()> {
+        self.vectors.rolled_back();
+        self.inner.pager().rollback()
     }
 
     /// Compiles one statement. Errors here are "prepare" errors: syntax, unknown table, column
@@ -322,6 +350,7 @@ impl Connection {
         if let Some(sp) = sp {
             let pager = self.inner.pager();
             if r.is_err() && pager.state() == PagerState::Writing {
+                self.vectors.rolled_back();
                 pager.rollback_to_savepoint(sp)?;
             }
             pager.release_savepoint(sp);
@@ -342,15 +371,18 @@ impl Connection {
     ) -> Result<QueryResult> {
         let catalog = self.catalog.clone();
         let columns = bound.columns.clone();
-        let pager = self.inner.pager();
         match &bound.plan {
             Plan::Query(sel) => {
+                let pager = self.inner.pager();
                 let mut cx = Cx::new(pager, params, &bound.subs, bound.nslots, &mut self.fnctx);
+                cx.vectors = Some(&mut self.vectors);
                 let rows = query::run_select(sel, &mut cx, None)?;
                 Ok(QueryResult { columns, rows })
             }
             Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_) => {
+                let pager = self.inner.pager();
                 let mut cx = Cx::new(pager, params, &bound.subs, bound.nslots, &mut self.fnctx);
+                cx.vectors = Some(&mut self.vectors);
                 let rows = match &bound.plan {
                     Plan::Insert(p) => dml::run_insert(p, &mut cx)?,
                     Plan::Update(p) => dml::run_update(p, &mut cx)?,
@@ -362,16 +394,24 @@ impl Connection {
                 self.fnctx.total_changes += changes;
                 Ok(QueryResult { columns, rows })
             }
+            Plan::Explain(rows) => Ok(QueryResult { columns, rows: rows.clone() }),
             Plan::Other(p) => {
                 let rows = match p.as_ref() {
                     Parsed::Sql(stmt) => {
-                        ddl::run(stmt, sql, pager, &catalog, &mut self.fnctx)?;
+                        if !self.vector_ddl(stmt, sql)? {
+                            let pager = self.inner.pager();
+                            ddl::run(stmt, sql, pager, &catalog, &mut self.fnctx)?;
+                        }
                         self.catalog_valid = false;
                         Vec::new()
                     }
                     Parsed::Pragma { name, arg } => self.pragma(name, arg.as_deref())?,
                     Parsed::Reindex(target) => {
-                        ddl::reindex(target.as_deref(), pager, &catalog, &mut self.fnctx)?;
+                        let vector_only = self.reindex_vectors(target.as_deref())?;
+                        let pager = self.inner.pager();
+                        if !vector_only {
+                            ddl::reindex(target.as_deref(), pager, &catalog, &mut self.fnctx)?;
+                        }
                         self.catalog_valid = false;
                         Vec::new()
                     }
@@ -384,6 +424,142 @@ impl Connection {
                 Ok(QueryResult { columns, rows })
             }
         }
+    }
+
+    /// Runs one statement of embedlite's own inside the open write transaction.
+    fn exec_internal(&mut self, sql: &str, params: &[Value]) -> Result<()> {
+        let parsed = parse_one(sql)?;
+        self.refresh_catalog()?;
+        let bound = exec::bind(&parsed, &self.catalog)?;
+        self.run_bound(sql, &parsed, &bound, params)?;
+        Ok(())
+    }
+
+    /// DDL that involves vector indexes: `CREATE INDEX ... libsql_vector_idx(...)`, `DROP INDEX`
+    /// of a vector index, `DROP TABLE` of a table with vector indexes (which drops them first).
+    /// Returns whether the statement was handled completely.
+    fn vector_ddl(&mut self, stmt: &Ast, sql: &str) -> Result<bool> {
+        match stmt {
+            Ast::CreateIndex(ci) => {
+                let Some((column, options)) = vector_index::vector_index_target(ci)? else {
+                    return Ok(false);
+                };
+                let name = ci
+                    .name
+                    .as_ref()
+                    .map(crate::sql::catalog::object_name)
+                    .ok_or_else(|| Error::Sql("index without a name".into()))?;
+                if let Some(kind) = ddl::exists(&self.catalog, &name) {
+                    if ci.if_not_exists {
+                        return Ok(true);
+                    }
+                    return Err(Error::Sql(format!("{kind} {name} already exists")));
+                }
+                let tname = crate::sql::catalog::object_name(&ci.table_name);
+                let table = self
+                    .catalog
+                    .table(&tname)
+                    .cloned()
+                    .ok_or_else(|| Error::Sql(format!("no such table: main.{tname}")))?;
+                let (col, elem, params) = vector_index::new_params(&table, &column, &options)?;
+                self.exec_internal(vector_index::META_SQL, &[])?;
+                self.exec_internal(
+                    &format!(
+                        "CREATE TABLE \"{}\" (index_key INTEGER PRIMARY KEY, data BLOB)",
+                        vector_index::shadow_name(&name).replace('"', "\"\"")
+                    ),
+                    &[],
+                )?;
+                self.refresh_catalog()?;
+                let def = vector_index::make_def(
+                    &self.catalog,
+                    &name,
+                    table,
+                    col,
+                    elem,
+                    params,
+                    ci.predicate.clone(),
+                    sql,
+                )?;
+                self.exec_internal(
+                    &format!(
+                        "INSERT INTO {} VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        vector_index::META_TABLE
+                    ),
+                    &vector_index::meta_row(&def),
+                )?;
+                vector_index::build(self.inner.pager(), &mut self.vectors, &def)?;
+                Ok(true)
+            }
+            Ast::Drop { object_type: sqlparser::ast::ObjectType::Index, names, if_exists, .. } => {
+                let names: Vec<String> =
+                    names.iter().map(crate::sql::catalog::object_name).collect();
+                if !names.iter().all(|n| self.catalog.vector_indexes.contains_key(&n.to_ascii_lowercase())) {
+                    return Ok(false);
+                }
+                let _ = if_exists;
+                for n in names {
+                    self.drop_vector_index(&n)?;
+                }
+                Ok(true)
+            }
+            Ast::Drop { object_type: sqlparser::ast::ObjectType::Table, names, .. } => {
+                for n in names {
+                    let defs = self.catalog.vector_indexes_of(&crate::sql::catalog::object_name(n));
+                    for d in defs {
+                        self.drop_vector_index(&d.name)?;
+                    }
+                }
+                Ok(false)
+            }
+            Ast::AlterTable(at) => {
+                let name = crate::sql::catalog::object_name(&at.name);
+                if self.catalog.vector_indexes_of(&name).is_empty() {
+                    return Ok(false);
+                }
+                Err(Error::Unsupported(format!(
+                    "ALTER TABLE on {name}, which has a vector index, is not supported yet: drop the vector index first"
+                )))
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn drop_vector_index(&mut self, name: &str) -> Result<()> {
+        let shadow = vector_index::shadow_name(name).replace('"', "\"\"");
+        self.exec_internal(
+            &format!("DELETE FROM {} WHERE name = ?", vector_index::META_TABLE),
+            &[Value::Text(name.to_string())],
+        )?;
+        self.exec_internal(&format!("DROP TABLE \"{shadow}\""), &[])?;
+        self.vectors.forget(name);
+        self.catalog_valid = false;
+        Ok(())
+    }
+
+    /// Rebuilds the vector indexes `REINDEX target` names (all, a table's, or one). Returns whether
+    /// the target is a vector index (so that there is nothing else to reindex).
+    fn reindex_vectors(&mut self, target: Option<&str>) -> Result<bool> {
+        let mut defs: Vec<_> = self.catalog.vector_indexes.values().cloned().collect();
+        if let Some(t) = target {
+            defs.retain(|d| d.name.eq_ignore_ascii_case(t) || d.table.name.eq_ignore_ascii_case(t));
+        }
+        let only = target.is_some_and(|t| self.catalog.vector_indexes.contains_key(&t.to_ascii_lowercase()));
+        for def in defs {
+            let pager = self.inner.pager();
+            let mut cur = storage::btree::Cursor::new(def.shadow_root, storage::btree::TreeKind::Table);
+            let mut keys = Vec::new();
+            let mut ok = cur.first(pager)?;
+            while ok {
+                keys.push(cur.rowid(pager)?);
+                ok = cur.next(pager)?;
+            }
+            for k in keys {
+                storage::btree::table_delete(pager, def.shadow_root, k)?;
+            }
+            vector_index::build(pager, &mut self.vectors, &def)?;
+        }
+        Ok(only)
     }
 
     fn pragma(&mut self, name: &str, arg: Option<&str>) -> Result<Vec<Vec<Value>>> {
@@ -473,7 +649,7 @@ impl Connection {
                 if !self.explicit {
                     return Err(Error::Sql("cannot commit - no transaction is active".into()));
                 }
-                self.inner.pager().commit()?;
+                self.commit()?;
                 self.explicit = false;
                 self.savepoint_txn = false;
                 self.savepoints.clear();
@@ -483,7 +659,7 @@ impl Connection {
                 if !self.explicit {
                     return Err(Error::Sql("cannot rollback - no transaction is active".into()));
                 }
-                self.inner.pager().rollback()?;
+                self.rollback()?;
                 self.explicit = false;
                 self.savepoint_txn = false;
                 self.savepoints.clear();
@@ -499,6 +675,7 @@ impl Connection {
                 let depth = self.savepoints[pos].1;
                 self.savepoints.truncate(pos + 1);
                 if self.inner.pager().state() == PagerState::Writing {
+                    self.vectors.rolled_back();
                     self.inner.pager().rollback_to_savepoint(depth)?;
                 }
                 self.catalog_valid = false;
@@ -527,7 +704,7 @@ impl Connection {
                 if self.savepoints.is_empty() && self.savepoint_txn {
                     // Releasing the outermost savepoint of a transaction SAVEPOINT opened
                     // commits it, as in SQLite.
-                    self.inner.pager().commit()?;
+                    self.commit()?;
                     self.explicit = false;
                     self.savepoint_txn = false;
                 }

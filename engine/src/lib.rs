@@ -25,6 +25,7 @@ pub mod exec;
 pub mod functions;
 pub mod sql;
 pub mod storage;
+pub mod vector_index;
 
 pub use connection::{Connection, QueryResult, Statement};
 pub use error::{Error, ErrorCode, Result};

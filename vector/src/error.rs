@@ -76,4 +76,28 @@ pub enum VectorError {
         /// Name of the element type.
         element: &'static str,
     },
+    /// A vector with a NaN or infinite element, which a graph index cannot order.
+    #[error("vector element {index} is not a finite number")]
+    NonFinite {
+        /// Position of the first offending element.
+        index: usize,
+    },
+    /// An index option (`CREATE INDEX ... USING libsql_vector_idx(v, 'max_neighbors=32')`) that
+    /// is unknown, repeated, or has a value out of range.
+    #[error("invalid vector index option {option}: {reason}")]
+    InvalidIndexOption {
+        /// The option's name as written (or the whole `key=value` item if it has no `=`).
+        option: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A persisted graph node record that cannot be decoded, or that contradicts the others (a
+    /// neighbour that is not in the index, a level out of range). The index file is corrupt.
+    #[error("corrupt vector index node {key}: {reason}")]
+    CorruptNode {
+        /// The key (table rowid) of the node whose record is wrong.
+        key: i64,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }

@@ -7,6 +7,8 @@
 //!   kernels from simsimd chosen once per metric and element type ([`Kernel`], [`BitKernel`]), and
 //!   the scalar [`distance::reference`] they are tested against.
 //! - [`quantize`]: `f32` → `f16` / `bf16` / 8-bit / sign-bit codes for compressed neighbor vectors.
+//! - [`graph`]: the in-memory HNSW / DiskANN graph index ([`GraphIndex`]) with parallel build,
+//!   filtered search, removal with repair and compact persisted node records.
 //!
 //! ```
 //! use embedlite_vector::{parse_column_type, Metric, Vector, VectorType};
@@ -26,9 +28,11 @@
 
 pub mod distance;
 mod error;
+pub mod graph;
 pub mod quantize;
 pub mod types;
 
 pub use distance::{BitKernel, Element, Kernel, Metric};
 pub use error::VectorError;
+pub use graph::{GraphIndex, GraphKind, IndexParams};
 pub use types::{blob_len, parse_column_type, Vector, VectorType, MAX_DIMS};

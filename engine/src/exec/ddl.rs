@@ -79,7 +79,7 @@ fn quote_ident(n: &str) -> String {
     }
 }
 
-fn exists(cat: &Catalog, name: &str) -> Option<&'static str> {
+pub(crate) fn exists(cat: &Catalog, name: &str) -> Option<&'static str> {
     let l = name.to_ascii_lowercase();
     if cat.tables.contains_key(&l) {
         Some("table")
@@ -89,6 +89,8 @@ fn exists(cat: &Catalog, name: &str) -> Option<&'static str> {
         Some("index")
     } else if cat.triggers.contains_key(&l) {
         Some("trigger")
+    } else if cat.vector_indexes.contains_key(&l) {
+        Some("index")
     } else {
         None
     }

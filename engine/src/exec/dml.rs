@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::sql::bind::Binder;
 use crate::sql::catalog::{object_name, Catalog, Index, Table};
 use crate::functions::vector;
+use crate::vector_index::{self, VecOp, VectorIndexDef};
 use crate::sql::coerce::{apply_affinity, Affinity};
 use crate::sql::plan::{Access, Core, Expr, Select, Source, SourceKind};
 use crate::storage::btree::{self, Cursor, SeekOp, TreeKind};
@@ -68,6 +69,8 @@ pub struct TableWriter {
     pub checks: Vec<(String, Expr)>,
     /// Column defaults (bound, constant).
     pub defaults: Vec<Option<Expr>>,
+    /// Its vector indexes, with their partial-index conditions.
+    pub vectors: Vec<(Arc<VectorIndexDef>, Option<Expr>)>,
 }
 
 /// The `ON CONFLICT` clause of an insert.
@@ -188,6 +191,14 @@ fn writer(
         };
         indexes.push(IndexPlan { index: idx, keys, predicate });
     }
+    let mut vectors = Vec::new();
+    for def in cat.vector_indexes_of(&table.name) {
+        let predicate = match &def.predicate {
+            Some(p) => Some(b.expr(p)?),
+            None => None,
+        };
+        vectors.push((def, predicate));
+    }
     let mut checks = Vec::new();
     for c in &table.checks {
         checks.push((c.to_string(), b.expr(c)?));
@@ -201,7 +212,7 @@ fn writer(
         });
     }
     b.pop_scope();
-    Ok(TableWriter { table, slot, indexes, checks, defaults })
+    Ok(TableWriter { table, slot, indexes, checks, defaults, vectors })
 }
 
 fn assignments(
@@ -588,6 +599,9 @@ fn delete_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
         }
     }
     btree::table_delete(cx.pager, w.table.root, rowid)?;
+    for (def, _) in &w.vectors {
+        cx.vector_ops.push((def.clone(), VecOp::Remove(rowid)));
+    }
     Ok(())
 }
 
@@ -739,6 +753,16 @@ fn write_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
             )?;
         }
     }
+    for (def, predicate) in &w.vectors {
+        if let Some(p) = predicate {
+            if !eval_true(p, cx)? {
+                continue;
+            }
+        }
+        if let Some(v) = vector_index::column_vector(def, &cx.env[w.slot][def.column])? {
+            cx.vector_ops.push((def.clone(), VecOp::Upsert(rowid, v)));
+        }
+    }
     Ok(())
 }
 
@@ -768,6 +792,13 @@ fn next_rowid(w: &TableWriter, cx: &mut Cx<'_>) -> Result<i64> {
 
 /// Runs an `INSERT`; returns the `RETURNING` rows.
 pub fn run_insert(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
+    let out = insert_rows(p, cx)?;
+    vector_index::finish_writes(cx)?;
+    Ok(out)
+}
+
+fn insert_rows(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
+    prepare_vectors(&p.w, cx)?;
     let rows: Vec<Row> = match &p.source {
         InsertSource::Defaults => vec![Vec::new()],
         InsertSource::Values(rows) => {
@@ -918,6 +949,21 @@ fn update_one(
 
 /// Runs an `UPDATE`.
 pub fn run_update(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
+    let out = update_rows(p, cx)?;
+    vector_index::finish_writes(cx)?;
+    Ok(out)
+}
+
+fn prepare_vectors(w: &TableWriter, cx: &mut Cx<'_>) -> Result<()> {
+    if w.vectors.is_empty() {
+        return Ok(());
+    }
+    let defs: Vec<_> = w.vectors.iter().map(|(d, _)| d.clone()).collect();
+    vector_index::prepare_writes(cx, &defs)
+}
+
+fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
+    prepare_vectors(&p.w, cx)?;
     let rows = collect_rows(&p.scan, p.w.slot, cx)?;
     let ncols = p.w.table.columns.len();
     let mut out = Vec::new();
@@ -927,9 +973,11 @@ pub fn run_update(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
         if p.conflict == Conflict::Ignore {
             // IGNORE must leave a row untouched when it would conflict: check on a copy first.
             let sp = cx.pager.savepoint()?;
+            let ops = cx.vector_ops.len();
             match update_one(&p.w, rowid, &p.assignments, Conflict::Ignore, cx) {
                 Ok(true) => cx.pager.release_savepoint(sp),
                 Ok(false) => {
+                    cx.vector_ops.truncate(ops);
                     cx.pager.rollback_to_savepoint(sp)?;
                     cx.pager.release_savepoint(sp);
                     continue;
@@ -949,6 +997,7 @@ pub fn run_update(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
 
 /// Runs a `DELETE`.
 pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
+    prepare_vectors(&p.w, cx)?;
     let rows = collect_rows(&p.scan, p.w.slot, cx)?;
     let ncols = p.w.table.columns.len();
     let mut out = Vec::new();
@@ -961,5 +1010,6 @@ pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
         delete_row(&p.w, rowid, cx)?;
         cx.changes += 1;
     }
+    vector_index::finish_writes(cx)?;
     Ok(out)
 }

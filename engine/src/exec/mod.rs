@@ -8,6 +8,7 @@ pub mod query;
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::Result;
 use crate::functions::FnContext;
@@ -41,6 +42,10 @@ pub struct Cx<'a> {
     pub materialized: HashMap<usize, Rc<Vec<Row>>>,
     /// Rows changed by this statement.
     pub changes: i64,
+    /// The connection's decoded vector indexes (`None` outside a connection).
+    pub vectors: Option<&'a mut crate::vector_index::Mirrors>,
+    /// Vector index changes of this statement, applied when it succeeds.
+    pub vector_ops: Vec<(Arc<crate::vector_index::VectorIndexDef>, crate::vector_index::VecOp)>,
 }
 
 impl<'a> Cx<'a> {
@@ -61,6 +66,8 @@ impl<'a> Cx<'a> {
             fnctx,
             materialized: HashMap::new(),
             changes: 0,
+            vectors: None,
+            vector_ops: Vec::new(),
         }
     }
 }
@@ -76,6 +83,8 @@ pub enum Plan {
     Update(UpdatePlan),
     /// `DELETE`.
     Delete(DeletePlan),
+    /// `EXPLAIN QUERY PLAN`: its rows `(id, parent, notused, detail)`, made at bind time.
+    Explain(Vec<Vec<Value>>),
     /// Everything else (DDL, transactions, pragmas), run from the parsed statement.
     Other(Box<Parsed>),
 }
@@ -130,6 +139,16 @@ pub fn bind(parsed: &Parsed, cat: &Catalog) -> Result<Bound> {
                 let sel = b.query(q)?;
                 let cols = sel.columns.clone();
                 (Plan::Query(sel), cols)
+            }
+            Statement::Explain { query_plan: true, statement, .. } => {
+                let Statement::Query(q) = statement.as_ref() else {
+                    return Err(crate::Error::Unsupported(
+                        "EXPLAIN QUERY PLAN is supported for SELECT only".into(),
+                    ));
+                };
+                let sel = b.query(q)?;
+                let cols = ["id", "parent", "notused", "detail"].map(String::from).to_vec();
+                (Plan::Explain(query::explain(&sel)), cols)
             }
             Statement::Insert(ins) => {
                 let (p, cols) = dml::bind_insert(&mut b, cat, ins)?;

@@ -17,6 +17,18 @@ use crate::storage::record::{
     RecordView,
 };
 use crate::storage::Value;
+use crate::vector_index;
+
+/// A count argument of `vector_top_k`: a non-negative integer (`None` for NULL).
+fn count_arg(v: Value, what: &str) -> Result<Option<usize>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Integer(i) if i >= 0 => Ok(Some(i as usize)),
+        other => Err(Error::Sql(format!(
+            "vector_top_k: {what} must be a non-negative integer, got {other:?}"
+        ))),
+    }
+}
 
 /// A produced row.
 pub type Row = Vec<Value>;
@@ -521,6 +533,25 @@ fn for_each_row(
             }
             Ok(true)
         }
+        SourceKind::VectorTopK { def, args } => {
+            let query = eval(&args[0], cx)?;
+            let Some(k) = count_arg(eval(&args[1], cx)?, "k")? else { return Ok(true) };
+            let search_l = match args.get(2) {
+                Some(e) => count_arg(eval(e, cx)?, "the search width")?,
+                None => None,
+            };
+            if k == 0 {
+                return Ok(true);
+            }
+            let hits = vector_index::search(cx, def, &query, k, search_l, None)?;
+            for (id, distance) in hits {
+                cx.env[src.slot] = vec![Value::Integer(id), Value::Real(distance), Value::Integer(id)];
+                if !f(cx)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
         SourceKind::Table(table) => {
             if cx.pager.db_size() == 0 {
                 // A new, empty database: not even the schema table's page exists yet.
@@ -585,6 +616,66 @@ fn for_each_row(
                         // The callback may have moved pages around (a write in a trigger or
                         // subquery cannot happen here: reads only), so the cursor is valid.
                         ok = cur.next(cx.pager)?;
+                    }
+                    Ok(true)
+                }
+                Access::Vector { def, query, k, filter } => {
+                    let query = eval(query, cx)?;
+                    let k = match eval(k, cx)? {
+                        Value::Integer(k) if k >= 0 => k as usize,
+                        // No limit (negative): every row, in order — the exact answer.
+                        _ => usize::MAX,
+                    };
+                    if matches!(query, Value::Null) || k == 0 {
+                        return Ok(true);
+                    }
+                    let allowed = if filter.is_empty() {
+                        None
+                    } else {
+                        let mut set = rustc_hash::FxHashSet::default();
+                        let mut ok = cur.first(cx.pager)?;
+                        while ok {
+                            let rowid = cur.rowid(cx.pager)?;
+                            cx.env[src.slot] = table_row(&cur.payload(cx.pager)?, rowid, &table)?;
+                            let mut pass = true;
+                            for c in filter {
+                                if !eval_true(c, cx)? {
+                                    pass = false;
+                                    break;
+                                }
+                            }
+                            if pass {
+                                set.insert(rowid);
+                            }
+                            ok = cur.next(cx.pager)?;
+                        }
+                        Some(set)
+                    };
+                    let hits = if k == usize::MAX {
+                        None
+                    } else {
+                        Some(vector_index::search(cx, def, &query, k, None, allowed.as_ref())?)
+                    };
+                    let Some(hits) = hits else {
+                        // Unlimited: a plain scan, sorted by the caller.
+                        let mut ok = cur.first(cx.pager)?;
+                        while ok {
+                            let rowid = cur.rowid(cx.pager)?;
+                            cx.env[src.slot] = table_row(&cur.payload(cx.pager)?, rowid, &table)?;
+                            if !f(cx)? {
+                                return Ok(false);
+                            }
+                            ok = cur.next(cx.pager)?;
+                        }
+                        return Ok(true);
+                    };
+                    for (rowid, _) in hits {
+                        if cur.seek_rowid(cx.pager, rowid)? {
+                            cx.env[src.slot] = table_row(&cur.payload(cx.pager)?, rowid, &table)?;
+                            if !f(cx)? {
+                                return Ok(false);
+                            }
+                        }
                     }
                     Ok(true)
                 }
@@ -686,4 +777,82 @@ fn numeric_bound(v: Value) -> Bound {
 /// Evaluates expressions into a row.
 pub fn eval_row(exprs: &[Expr], cx: &mut Cx<'_>) -> Result<Row> {
     exprs.iter().map(|e| eval(e, cx)).collect()
+}
+
+/// The rows of `EXPLAIN QUERY PLAN` for a query: one per source, in loop order, in `SQLite`'s
+/// wording (`SCAN t`, `SEARCH t USING INDEX i (a=?)`), plus `SCAN t USING VECTOR INDEX i` for
+/// an `ORDER BY vector_distance_xxx(...) LIMIT k` answered by a vector index.
+#[must_use]
+pub fn explain(sel: &Select) -> Vec<Vec<Value>> {
+    let mut rows = Vec::new();
+    explain_body(&sel.body, 0, &mut rows);
+    rows
+}
+
+fn explain_body(body: &Body, parent: i64, rows: &mut Vec<Vec<Value>>) {
+    let push = |rows: &mut Vec<Vec<Value>>, detail: String| {
+        let id = rows.len() as i64 + 2;
+        rows.push(vec![Value::Integer(id), Value::Integer(parent), Value::Integer(0), Value::Text(detail)]);
+        id
+    };
+    match body {
+        Body::Core(core) => {
+            for src in &core.sources {
+                let detail = match &src.kind {
+                    SourceKind::Table(t) => match &src.access {
+                        Access::Scan => format!("SCAN {}", t.name),
+                        Access::RowidEq(_) => {
+                            format!("SEARCH {} USING INTEGER PRIMARY KEY (rowid=?)", t.name)
+                        }
+                        Access::RowidRange { .. } => {
+                            format!("SEARCH {} USING INTEGER PRIMARY KEY (rowid range)", t.name)
+                        }
+                        Access::IndexEq { index, keys, covering } => {
+                            let cols: Vec<String> = index
+                                .columns
+                                .iter()
+                                .take(keys.len())
+                                .map(|c| {
+                                    c.column.map_or_else(
+                                        || "<expr>=?".to_string(),
+                                        |i| format!("{}=?", t.columns[i].name),
+                                    )
+                                })
+                                .collect();
+                            let kind = if *covering { "COVERING INDEX" } else { "INDEX" };
+                            format!("SEARCH {} USING {kind} {} ({})", t.name, index.name, cols.join(" AND "))
+                        }
+                        Access::Vector { def, filter, .. } => {
+                            let f = if filter.is_empty() { "" } else { " FILTERED" };
+                            format!("SCAN {} USING VECTOR INDEX {}{f} (nearest k)", t.name, def.name)
+                        }
+                    },
+                    SourceKind::Select(sel) => {
+                        let id = push(rows, "SUBQUERY".into());
+                        explain_body(&sel.body, id, rows);
+                        continue;
+                    }
+                    SourceKind::Queue => "SCAN recursive queue".into(),
+                    SourceKind::JsonEach { .. } => "SCAN json_each VIRTUAL TABLE".into(),
+                    SourceKind::VectorTopK { def, .. } => {
+                        format!("SCAN vector_top_k VIRTUAL TABLE (VECTOR INDEX {})", def.name)
+                    }
+                };
+                push(rows, detail);
+            }
+        }
+        Body::Values(_) => {
+            push(rows, "SCAN CONSTANT ROW".into());
+        }
+        Body::Compound(_, a, b) => {
+            let id = push(rows, "COMPOUND QUERY".into());
+            explain_body(a, id, rows);
+            explain_body(b, id, rows);
+        }
+        Body::Recursive { init, step, .. } => {
+            let id = push(rows, "RECURSIVE CTE".into());
+            explain_body(init, id, rows);
+            explain_body(step, id, rows);
+        }
+    }
 }

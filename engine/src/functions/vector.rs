@@ -17,13 +17,23 @@
 //!   libSQL prints six significant digits (`[1.10101]`), which does not read back.
 //! - Numbers that are not finite in the target type (`'[1e40]'` for `float32`) are errors; libSQL
 //!   stores ∞.
-//! - Cosine distances are computed in `f64` from the stored elements: libSQL gives NULL when a sum
-//!   overflows `f32` (`vector_distance_cos(vector('[1e30,1e30]'), ...)`), embedlite the distance.
+//! - Distances of `float32` and `floatb16` vectors are computed on the stored elements widened to
+//!   `f64`: libSQL gives NULL (cosine) or ∞ (L2) when a sum overflows `f32`
+//!   (`vector_distance_cos(vector('[1e30,1e30]'), ...)`) and loses precision or gives NULL, −∞ or
+//!   `0` when it underflows (`'[1e-20,2e-20]'`); embedlite gives the distance.
 //!   A zero vector is at distance `1` from any non-zero vector and `0` from itself (Turso's
 //!   convention); libSQL gives NULL, which would sort zero vectors first in
 //!   `ORDER BY vector_distance_cos(...)`.
 //! - Malformed blobs are errors naming what is wrong; libSQL reports some of them as
-//!   "out of memory" (`vector_extract(x'00FF03')`).
+//!   "out of memory" (`vector_extract(x'00FF03')`), and its `vector_extract` and distances read a
+//!   `float32` blob whose length is not a multiple of 4 (`x'0000'`) instead of rejecting it.
+//! - Text is stricter: libSQL reads `'[1 2]'` as the one-element vector `[12]`; embedlite rejects it.
+//! - `float8` blobs have their alignment padding zeroed (libSQL leaves it uninitialised).
+//! - Columns declared with a vector type (`F32_BLOB(3)`) accept only NULL, text, or a vector of
+//!   that type and dimension (see `check_column_value`); libSQL stores any value.
+//!
+//! `python/tests/test_vector_oracle.py` runs these functions against the `libsql` and `pyturso`
+//! packages and asserts each difference above explicitly.
 //!
 //! As in libSQL, `vector_distance_cos` of two `float1bit` vectors is their Hamming distance (the
 //! number of differing bits), and L2 is not defined for them.
@@ -115,33 +125,52 @@ fn f32_body(b: &[u8]) -> Option<&[u8]> {
 thread_local! {
     /// Decoding buffers for the `float32` fast path, reused across calls so that a scan computing
     /// one distance per row does not allocate.
-    static F32_SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static F64_SCRATCH: RefCell<(Vec<f64>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-fn decode_f32_into(body: &[u8], out: &mut Vec<f32>) {
+/// The `float32` elements of `body`, widened to `f64` (exactly) into `out`.
+fn decode_f32_into(body: &[u8], out: &mut Vec<f64>) {
     out.clear();
-    out.extend(body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+    out.extend(
+        body.chunks_exact(4).map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
+    );
+}
+
+/// Whether distances between vectors of type `ty` are computed on their elements widened to
+/// `f64`. simsimd sums `float32` and `bfloat16` products in `f32`, which overflows once elements
+/// pass ~1e19 (`vector_distance_cos` then said `0` for `[1e30,2e30]` and `[3e30,4e30]`) and
+/// loses precision below ~1e-19; and its AVX-512 BF16 L2 kernel rounds each difference to
+/// `bfloat16` (0.3% off). `float16` elements stay far inside `f32`'s range and `float8` /
+/// `float1bit` have kernels of their own.
+fn widened(ty: VectorType) -> bool {
+    matches!(ty, VectorType::F32 | VectorType::BF16)
 }
 
 /// The distance between two vector arguments under `metric`.
 fn distance(name: &str, metric: Metric, a: &Value, b: &Value) -> Result<Value> {
     // Fast path: two float32 blobs (the common case in `ORDER BY vector_distance_cos(emb, ?)`),
-    // decoded into reused buffers instead of two new vectors per row.
+    // decoded into reused buffers instead of two new vectors per row, widened to f64 (see
+    // `widened`).
     if let (Value::Blob(x), Value::Blob(y)) = (a, b) {
         if let (Some(x), Some(y)) = (f32_body(x), f32_body(y)) {
             if x.len() != y.len() {
                 let e = VectorError::DimensionMismatch { expected: x.len() / 4, got: y.len() / 4 };
                 return Err(err(name, &e));
             }
-            let d = F32_SCRATCH.with_borrow_mut(|(u, v)| {
+            let d = F64_SCRATCH.with_borrow_mut(|(u, v)| {
                 decode_f32_into(x, u);
                 decode_f32_into(y, v);
-                Kernel::<f32>::new(metric, u.len()).map(|k| k.distance(u, v))
+                Kernel::<f64>::new(metric, u.len()).map(|k| k.distance(u, v))
             });
             return d.map(Value::Real).map_err(|e| err(name, &e));
         }
     }
     let (x, y) = (arg(name, a)?, arg(name, b)?);
+    if widened(x.vector_type()) && x.vector_type() == y.vector_type() && x.dims() == y.dims() {
+        let (u, v) = (elements(&x), elements(&y));
+        let d = Kernel::<f64>::new(metric, u.len()).map(|k| k.distance(&u, &v));
+        return d.map(Value::Real).map_err(|e| err(name, &e));
+    }
     let metric = match (x.vector_type(), metric) {
         (VectorType::F1Bit, Metric::Cosine) => Metric::Hamming,
         (VectorType::F1Bit, Metric::L2) => {
@@ -184,10 +213,7 @@ fn build(name: &str, values: &[f64], ty: VectorType) -> Result<Vector> {
 
 /// The elements of `v` as `f64`.
 fn elements(v: &Vector) -> Vec<f64> {
-    v.as_f64().map_or_else(
-        || v.to_f32_vec().into_iter().map(f64::from).collect(),
-        <[f64]>::to_vec,
-    )
+    v.as_f64().map_or_else(|| v.to_f32_vec().into_iter().map(f64::from).collect(), <[f64]>::to_vec)
 }
 
 /// `vector_concat(a, b)`: the elements of `a` then those of `b`, of their common type (`float8`
@@ -364,6 +390,33 @@ mod tests {
         assert!(call(vector_distance_l2, &[bits("[1]"), bits("[1]")]).is_err());
         let e = call(vector_distance_l2, &[Value::Null, blob("[1]")]).expect_err("null");
         assert!(e.to_string().contains("got NULL"), "{e}");
+    }
+
+    #[test]
+    fn distances_do_not_overflow_or_underflow_f32() {
+        // Before widening to f64, the cosine of the first pair was 0 (sums overflowed f32) and of
+        // the second 1.4e-5 off (products underflowed into subnormals).
+        let want = 1.0 - 11.0 / (5f64.sqrt() * 5.0);
+        for (a, b) in [("[1e30,2e30]", "[3e30,4e30]"), ("[1e-20,2e-20]", "[3e-20,4e-20]")] {
+            let blobs = |f: super::super::ScalarFn| {
+                [call(f, &[text(a)]).expect("ok"), call(f, &[text(b)]).expect("ok")]
+            };
+            // text (the general path), float32 blobs (the fast path), bfloat16 blobs (rounded)
+            let inputs =
+                [([text(a), text(b)], 1e-7), (blobs(vector), 1e-7), (blobs(vectorb16), 1e-2)];
+            for (args, tolerance) in inputs {
+                let Value::Real(d) = call(vector_distance_cos, &args).expect("ok") else {
+                    panic!()
+                };
+                assert!((d - want).abs() < tolerance * want, "{args:?}: {d}");
+            }
+        }
+        let Value::Real(d) =
+            call(vector_distance_l2, &[text("[1e-30,2e-30]"), text("[3e-30,4e-30]")]).expect("ok")
+        else {
+            panic!()
+        };
+        assert!((d / (8f64.sqrt() * 1e-30) - 1.0).abs() < 1e-6, "{d}");
     }
 
     #[test]

@@ -76,6 +76,8 @@ pub struct Binder<'c> {
     /// For each subquery being bound: the scope depth where it starts and the outer slots it
     /// reads.
     sub_refs: Vec<(usize, HashSet<usize>)>,
+    /// Slots of tables named with `NOT INDEXED` (no vector index for their `ORDER BY`).
+    not_indexed: HashSet<usize>,
 }
 
 fn err<T>(msg: impl Into<String>) -> Result<T> {
@@ -224,6 +226,7 @@ impl<'c> Binder<'c> {
             scopes: Vec::new(),
             ctes: Vec::new(),
             sub_refs: Vec::new(),
+            not_indexed: HashSet::new(),
         }
     }
 
@@ -914,6 +917,7 @@ impl<'c> Binder<'c> {
             let mut sel = self.select_core(s, order)?;
             sel.limit = limit;
             sel.offset = offset;
+            self.use_vector_index(&mut sel);
             return Ok(sel);
         }
         if let SetExpr::Query(inner) = q.body.as_ref() {
@@ -1360,7 +1364,7 @@ impl<'c> Binder<'c> {
         conds: &mut Vec<Expr>,
     ) -> Result<()> {
         match f {
-            TableFactor::Table { name, alias, args, .. } => {
+            TableFactor::Table { name, alias, args, index_directives, .. } => {
                 let tname = object_name(name);
                 let alias_name =
                     alias.as_ref().map_or_else(|| tname.clone(), |a| a.name.value.clone());
@@ -1410,6 +1414,9 @@ impl<'c> Binder<'c> {
                     return Err(Error::Unsupported(format!(
                         "WITHOUT ROWID table {tname} cannot be read yet"
                     )));
+                }
+                if index_directives.iter().any(|d| matches!(d, ast::TableIndexDirective::NotIndexed)) {
+                    self.not_indexed.insert(self.next_slot);
                 }
                 self.table_source(table, &alias_name, left_join, sources);
                 Ok(())
@@ -1701,6 +1708,9 @@ impl<'c> Binder<'c> {
         sources: &mut Vec<Source>,
     ) -> Result<()> {
         let lname = lower(name);
+        if lname == "vector_top_k" {
+            return self.vector_top_k(args, alias, left_join, sources);
+        }
         if lname != "json_each" && lname != "json_tree" {
             return err(format!("no such table-valued function: {name}"));
         }
@@ -1742,6 +1752,110 @@ impl<'c> Binder<'c> {
             correlated: true,
         });
         Ok(())
+    }
+
+    /// `vector_top_k('index', query, k [, search_l])`: rows `(id, distance)`.
+    fn vector_top_k(
+        &mut self,
+        args: &[FunctionArg],
+        alias: &str,
+        left_join: bool,
+        sources: &mut Vec<Source>,
+    ) -> Result<()> {
+        let mut exprs = Vec::new();
+        for a in args {
+            match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => exprs.push(e),
+                other => return err(format!("unsupported argument {other}")),
+            }
+        }
+        if !(3..=4).contains(&exprs.len()) {
+            return err("vector_top_k takes an index name, a query vector, k and an optional search width");
+        }
+        let name = match self.expr(exprs[0])? {
+            Expr::Lit(Value::Text(n)) => n,
+            _ => return err("vector_top_k: the first argument must be the index name as a string"),
+        };
+        let def = self
+            .cat
+            .vector_indexes
+            .get(&lower(&name))
+            .cloned()
+            .ok_or_else(|| Error::Sql(format!("vector_top_k: no such vector index: {name}")))?;
+        let mut bound = Vec::new();
+        for e in &exprs[1..] {
+            bound.push(self.expr(e)?);
+        }
+        let slot = self.alloc_slot();
+        let names = ["id", "distance"];
+        let metas = names
+            .iter()
+            .map(|n| ColMeta { name: (*n).to_string(), aff: None, coll: None, hidden: false })
+            .collect();
+        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc {
+            name: lower(alias),
+            cols: metas,
+            slot,
+            has_rowid: true,
+        });
+        sources.push(Source {
+            slot,
+            ncols: names.len(),
+            kind: SourceKind::VectorTopK { def, args: bound },
+            left_join,
+            on: Vec::new(),
+            access: Access::Scan,
+            correlated: true,
+        });
+        Ok(())
+    }
+
+    /// Plans `SELECT ... FROM t [WHERE ...] ORDER BY vector_distance_xxx(col, q) LIMIT k` as a
+    /// search of a vector index on `t.col` with the same metric (approximate, as pgvector does;
+    /// `FROM t NOT INDEXED` asks for the exact answer).
+    fn use_vector_index(&self, sel: &mut Select) {
+        let (Some(limit), [term]) = (&sel.limit, sel.order.as_slice()) else { return };
+        if term.desc {
+            return;
+        }
+        let Body::Core(core) = &mut sel.body else { return };
+        if core.aggregate || core.distinct || core.sources.len() != 1 {
+            return;
+        }
+        let src = &core.sources[0];
+        let SourceKind::Table(table) = &src.kind else { return };
+        if src.left_join || !matches!(src.access, Access::Scan) || self.not_indexed.contains(&src.slot) {
+            return;
+        }
+        let Some(Expr::Func(fname, _, args)) = core.output.get(term.key) else { return };
+        let metric = match *fname {
+            "vector_distance_cos" => embedlite_vector::Metric::Cosine,
+            "vector_distance_l2" => embedlite_vector::Metric::L2,
+            "vector_distance_dot" => embedlite_vector::Metric::Dot,
+            _ => return,
+        };
+        let constant = |e: &Expr| {
+            let (mut cols, mut subs) = (0, 0);
+            walk_expr(e, &mut |_, _| cols += 1, &mut |_| subs += 1);
+            cols + subs == 0
+        };
+        let (col, query) = match args.as_slice() {
+            [Expr::Col(s, c), q] | [q, Expr::Col(s, c)] if *s == src.slot && constant(q) => {
+                (*c, q.clone())
+            }
+            _ => return,
+        };
+        let Some(def) = self.cat.vector_indexes_of(&table.name).into_iter().find(|d| {
+            d.column == col && d.params.metric == metric && d.predicate.is_none()
+        }) else {
+            return;
+        };
+        let k = match &sel.offset {
+            Some(o) => Expr::Arith(super::coerce::ArithOp::Add, Box::new(limit.clone()), Box::new(o.clone())),
+            None => limit.clone(),
+        };
+        let filter = core.filters.first().cloned().unwrap_or_default();
+        core.sources[0].access = Access::Vector { def, query, k, filter };
     }
 
     // ----- planning -----------------------------------------------------------------------
@@ -1930,9 +2044,16 @@ impl<'c> Binder<'c> {
                         lo.iter().chain(hi.iter()).for_each(|(e, _)| note(e));
                     }
                     Access::IndexEq { keys, .. } => keys.iter().for_each(|(e, _)| note(e)),
+                    Access::Vector { query, k, filter, .. } => {
+                        note(query);
+                        note(k);
+                        filter.iter().for_each(&mut note);
+                    }
                     Access::Scan => {}
                 }
-                if let SourceKind::JsonEach { args, .. } = &src.kind {
+                if let SourceKind::JsonEach { args, .. } | SourceKind::VectorTopK { args, .. } =
+                    &src.kind
+                {
                     args.iter().for_each(&mut note);
                 }
             }

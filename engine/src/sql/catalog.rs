@@ -134,6 +134,8 @@ pub struct Catalog {
     pub views: HashMap<String, Arc<View>>,
     /// Triggers by lower-case name.
     pub triggers: HashMap<String, Trigger>,
+    /// Vector indexes (from `embedlite_vector_meta`) by lower-case name.
+    pub vector_indexes: HashMap<String, Arc<crate::vector_index::VectorIndexDef>>,
     /// The schema cookie the catalog was read at.
     pub cookie: u32,
 }
@@ -507,7 +509,20 @@ impl Catalog {
         self.tables.get(&name.to_ascii_lowercase())
     }
 
-    /// The indexes of a table.
+    /// The vector indexes of a table, by name.
+    #[must_use]
+    pub fn vector_indexes_of(&self, table: &str) -> Vec<Arc<crate::vector_index::VectorIndexDef>> {
+        let mut v: Vec<_> = self
+            .vector_indexes
+            .values()
+            .filter(|d| d.table.name.eq_ignore_ascii_case(table))
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
+    /// The indexes of a table, by name.
     #[must_use]
     pub fn indexes_of(&self, table: &str) -> Vec<Arc<Index>> {
         let t = table.to_ascii_lowercase();

@@ -119,6 +119,14 @@ pub enum Access {
     /// Rows whose index key starts with these values (each with the affinity to apply). A
     /// covering seek reads the columns from the index entries alone.
     IndexEq { index: Arc<Index>, keys: Vec<(Expr, Affinity)>, covering: bool },
+    /// The `k` rows nearest to `query` by a vector index (for `ORDER BY vector_distance_xxx(col,
+    /// query) LIMIT k`), among the rows that pass `filter` (the source's `WHERE` conditions).
+    Vector {
+        def: Arc<crate::vector_index::VectorIndexDef>,
+        query: Expr,
+        k: Expr,
+        filter: Vec<Expr>,
+    },
 }
 
 /// Where a source's rows come from.
@@ -132,6 +140,8 @@ pub enum SourceKind {
     Queue,
     /// `json_each`/`json_tree`(json[, path]).
     JsonEach { args: Vec<Expr>, recursive: bool },
+    /// `vector_top_k(index, query, k [, search_l])`.
+    VectorTopK { def: Arc<crate::vector_index::VectorIndexDef>, args: Vec<Expr> },
 }
 
 /// One source of a query's `FROM`.

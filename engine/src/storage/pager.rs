@@ -722,6 +722,12 @@ impl Pager {
         Ok(out)
     }
 
+    /// Whether the open write transaction has changed any page.
+    #[must_use]
+    pub fn has_changes(&self) -> bool {
+        self.dirty > 0
+    }
+
     /// Writing → Idle: makes the transaction durable (see invariant 4).
     pub fn commit(&mut self) -> Result<()> {
         match self.state {
