@@ -4,6 +4,8 @@
 CARGO ?= cargo
 PYTHON ?= python3
 DEMO_DB ?= target/demo.db
+DEMO_DATASET ?= glove-50
+VECTOR_DB ?= target/demo-vectors.db
 
 export CARGO_TERM_COLOR ?= never
 export CARGO_INCREMENTAL = 0
@@ -14,14 +16,17 @@ define stage
 	echo "=== $(1): $$(( $$(date +%s) - start ))s"; exit $$status
 endef
 
-.PHONY: run test fmt-check clippy build-tests test-rust bench bench-btree bench-sql fuzz
+.PHONY: run test fmt-check clippy build-tests test-rust bench bench-btree bench-sql bench-distance fuzz
 
-run:
+run: python-build
 	$(call stage,build and run the storage demo,$(CARGO) run --release -p embedlite --example storage_demo -- $(DEMO_DB))
 	$(call stage,real SQLite reads the file,$(PYTHON) -c "import sqlite3; c = sqlite3.connect('$(DEMO_DB)'); \
 		print('sqlite', sqlite3.sqlite_version, 'integrity_check:', c.execute('PRAGMA integrity_check').fetchone()[0]); \
 		print('rows:', c.execute('SELECT count(*) FROM movies').fetchone()[0]); \
 		print('plan:', c.execute('EXPLAIN QUERY PLAN SELECT count(*) FROM movies WHERE year = 1950').fetchone()[3])")
+	$(call stage,build the embedlite shell,$(CARGO) build --release -p embedlite --bin embedlite)
+	$(call stage,install the dataset builders,$(VPY) -m pip install -q -r datasets/requirements.txt)
+	$(call stage,vector demo: $(DEMO_DATASET) through SQL - load rows / CREATE INDEX / vector_top_k vs exact,$(PYPATHS) $(VPY) bench/demo.py --dataset $(DEMO_DATASET) --db $(VECTOR_DB))
 
 test: fmt-check clippy build-tests test-rust test-python test-python-pkg
 	@echo "=== make test: all stages passed"
@@ -39,13 +44,19 @@ test-rust:
 	$(call stage,cargo test (profile ci),$(CARGO) test --workspace --profile ci)
 
 # Benchmarks (not part of `make test`): criterion, side by side with SQLite, ratios printed.
-bench: bench-btree bench-sql
+bench: bench-btree bench-sql bench-distance
 
 bench-btree:
 	$(call stage,b-tree benchmark vs SQLite,$(CARGO) bench -p embedlite-bench --bench btree)
 
 bench-sql:
 	$(call stage,SQL benchmark vs SQLite,$(CARGO) bench -p embedlite-bench --bench sql)
+
+# Distance kernels (simsimd) vs the scalar reference, every metric and element type at 128..1536
+# dimensions (~3 min), then the same kernels through numpy for context.
+bench-distance: $(VPY)
+	$(call stage,distance kernels vs the scalar reference,$(CARGO) bench -p embedlite-bench --bench distance)
+	$(call stage,distance kernels in numpy,$(VPY) -m pip install -q -r bench/python/requirements.txt && $(VPY) bench/python/bench_distance_numpy.py)
 
 # Coverage-guided fuzzing of file parsing (needs cargo-fuzz; stable Rust with RUSTC_BOOTSTRAP).
 fuzz:
@@ -96,7 +107,7 @@ bench-ann: $(VPY)
 # installed only by bench-python.
 PYPKG_TARGET := CARGO_TARGET_DIR=$(CURDIR)/target VIRTUAL_ENV=$(abspath $(VENV))
 
-.PHONY: python-build test-python-pkg bench-python
+.PHONY: python-build test-python-pkg bench-python bench-vector-sql
 
 python-build: $(VPY)
 	$(call stage,python package: dev requirements,$(VPY) -m pip install -q -r python/requirements-dev.txt)
@@ -109,3 +120,10 @@ test-python-pkg: python-build
 bench-python: python-build
 	$(call stage,python benchmark: install peers,$(VPY) -m pip install -q -r bench/python/requirements.txt)
 	$(call stage,python benchmark vs sqlite3 / libsql / pyturso / apsw+sqlite-vec,$(NICE) $(VPY) bench/python/bench_dbapi.py)
+
+# Brute-force `ORDER BY vector_distance_cos(emb, ?) LIMIT 10` over 100k x 384-d rows (debian-384 if
+# `make datasets` built it, else seeded random), side by side with libsql, sqlite-vec (apsw; plain
+# table and vec0) and pyturso, recall checked against numpy. Writes bench/results/vector_sql.md/.json.
+bench-vector-sql: python-build
+	$(call stage,python benchmark: install peers,$(VPY) -m pip install -q -r bench/python/requirements.txt)
+	$(call stage,brute-force vector SQL vs libsql / sqlite-vec / pyturso,$(NICE) $(VPY) bench/python/bench_vector_sql.py --profile $(BENCH_ARGS))

@@ -491,10 +491,15 @@ impl Connection {
                 vector_index::build(self.inner.pager(), &mut self.vectors, &def)?;
                 Ok(true)
             }
-            Ast::Drop { object_type: sqlparser::ast::ObjectType::Index, names, if_exists, .. } => {
+            Ast::Drop {
+                object_type: sqlparser::ast::ObjectType::Index, names, if_exists, ..
+            } => {
                 let names: Vec<String> =
                     names.iter().map(crate::sql::catalog::object_name).collect();
-                if !names.iter().all(|n| self.catalog.vector_indexes.contains_key(&n.to_ascii_lowercase())) {
+                if !names
+                    .iter()
+                    .all(|n| self.catalog.vector_indexes.contains_key(&n.to_ascii_lowercase()))
+                {
                     return Ok(false);
                 }
                 let _ = if_exists;
@@ -544,10 +549,12 @@ impl Connection {
         if let Some(t) = target {
             defs.retain(|d| d.name.eq_ignore_ascii_case(t) || d.table.name.eq_ignore_ascii_case(t));
         }
-        let only = target.is_some_and(|t| self.catalog.vector_indexes.contains_key(&t.to_ascii_lowercase()));
+        let only = target
+            .is_some_and(|t| self.catalog.vector_indexes.contains_key(&t.to_ascii_lowercase()));
         for def in defs {
             let pager = self.inner.pager();
-            let mut cur = storage::btree::Cursor::new(def.shadow_root, storage::btree::TreeKind::Table);
+            let mut cur =
+                storage::btree::Cursor::new(def.shadow_root, storage::btree::TreeKind::Table);
             let mut keys = Vec::new();
             let mut ok = cur.first(pager)?;
             while ok {

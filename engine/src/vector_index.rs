@@ -134,7 +134,11 @@ pub fn vector_index_target(ci: &ast::CreateIndex) -> Result<Option<(String, Stri
 }
 
 /// The parameters and element type of a new index on `table.column` with `options`.
-pub fn new_params(table: &Table, column: &str, options: &str) -> Result<(usize, VectorType, IndexParams)> {
+pub fn new_params(
+    table: &Table,
+    column: &str,
+    options: &str,
+) -> Result<(usize, VectorType, IndexParams)> {
     let col = table
         .column_index(column)
         .ok_or_else(|| Error::Sql(format!("no such column: {column}")))?;
@@ -369,7 +373,13 @@ impl Mirrors {
     }
 
     /// Installs a freshly built index (after `CREATE INDEX` or `REINDEX`).
-    fn install(&mut self, pager: &mut Pager, def: &VectorIndexDef, graph: GraphIndex, hashes: HashMap<i64, u32>) -> Result<()> {
+    fn install(
+        &mut self,
+        pager: &mut Pager,
+        def: &VectorIndexDef,
+        graph: GraphIndex,
+        hashes: HashMap<i64, u32>,
+    ) -> Result<()> {
         let counter = change_counter(pager)?;
         self.map.insert(
             def.name.to_ascii_lowercase(),

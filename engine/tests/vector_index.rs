@@ -51,7 +51,12 @@ fn cosine(a: &[f32], b: &[f32]) -> f64 {
     1.0 - ab / (aa * bb).sqrt()
 }
 
-fn exact(model: &BTreeMap<i64, Vec<f32>>, q: &[f32], k: usize, keep: impl Fn(i64) -> bool) -> Vec<i64> {
+fn exact(
+    model: &BTreeMap<i64, Vec<f32>>,
+    q: &[f32],
+    k: usize,
+    keep: impl Fn(i64) -> bool,
+) -> Vec<i64> {
     let mut d: Vec<(f64, i64)> =
         model.iter().filter(|(id, _)| keep(**id)).map(|(id, v)| (cosine(v, q), *id)).collect();
     d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -89,17 +94,33 @@ fn libsql_surface() {
     assert_eq!(titles[0], Value::Text("Blade Runner".into()));
     assert!(matches!(r.rows[0][1], Value::Real(d) if d.abs() < 1e-6));
     // A NULL vector set later is indexed then.
-    c.execute("UPDATE movies SET emb = vector('[4,5,6.5]') WHERE title = 'Unknown'", &[]).expect("set");
-    assert_eq!(ints(&mut c, "SELECT count(*) FROM vector_top_k('movies_idx', '[4,5,6]', 10)", &[]), [5]);
+    c.execute("UPDATE movies SET emb = vector('[4,5,6.5]') WHERE title = 'Unknown'", &[])
+        .expect("set");
+    assert_eq!(
+        ints(&mut c, "SELECT count(*) FROM vector_top_k('movies_idx', '[4,5,6]', 10)", &[]),
+        [5]
+    );
+    // Parameters are numbered in the order of the text, whatever order they are bound in.
+    let r = c
+        .query(
+            "SELECT title FROM movies NOT INDEXED ORDER BY vector_distance_cos(emb, ?) LIMIT ?",
+            &[Value::Text("[4,5,6]".into()), Value::Integer(1)],
+        )
+        .expect("exact with parameters");
+    assert_eq!(r.rows, vec![vec![Value::Text("Blade Runner".into())]]);
     // k and the optional search width.
-    assert_eq!(ints(&mut c, "SELECT id FROM vector_top_k('movies_idx', '[4,5,6]', 2, 100)", &[]).len(), 2);
+    assert_eq!(
+        ints(&mut c, "SELECT id FROM vector_top_k('movies_idx', '[4,5,6]', 2, 100)", &[]).len(),
+        2
+    );
     assert!(ints(&mut c, "SELECT id FROM vector_top_k('movies_idx', '[4,5,6]', 0)", &[]).is_empty());
     // Errors: wrong dimensions (naming both), unknown index, wrong typed value.
     let e = c.query("SELECT * FROM vector_top_k('movies_idx', '[4,5]', 3)", &[]).expect_err("dims");
     assert!(e.to_string().contains("expected a vector of 3 dimensions, got 2"), "{e}");
     let e = c.query("SELECT * FROM vector_top_k('nope', '[4,5,6]', 3)", &[]).expect_err("index");
     assert!(e.to_string().contains("no such vector index"), "{e}");
-    let e = c.execute("INSERT INTO movies VALUES ('x', 1, vector('[1,2]'))", &[]).expect_err("dims");
+    let e =
+        c.execute("INSERT INTO movies VALUES ('x', 1, vector('[1,2]'))", &[]).expect_err("dims");
     assert!(e.to_string().contains("3 dimensions"), "{e}");
     let e = c
         .execute("CREATE INDEX bad ON movies (libsql_vector_idx(title))", &[])
@@ -176,7 +197,8 @@ fn planner_uses_the_index_for_order_by_distance() {
     let (mut r_all, mut r_10, mut r_1) = (0.0, 0.0, 0.0);
     for q in &queries {
         let p = [blob(q)];
-        let got = ints(&mut c, "SELECT rowid FROM t ORDER BY vector_distance_cos(emb, ?) LIMIT 10", &p);
+        let got =
+            ints(&mut c, "SELECT rowid FROM t ORDER BY vector_distance_cos(emb, ?) LIMIT 10", &p);
         r_all += recall(&got, &exact(&model, q, 10, |_| true));
         let got = ints(
             &mut c,
@@ -202,18 +224,24 @@ fn planner_uses_the_index_for_order_by_distance() {
     }
     let nq = queries.len() as f64;
     let (r_all, r_10, r_1) = (r_all / nq, r_10 / nq, r_1 / nq);
-    println!("seed 7, n={n}, d={dims}: recall@10 {r_all:.3}, 10% filter {r_10:.3}, 1% filter {r_1:.3}");
+    println!(
+        "seed 7, n={n}, d={dims}: recall@10 {r_all:.3}, 10% filter {r_10:.3}, 1% filter {r_1:.3}"
+    );
     assert!(r_all >= 0.95, "recall@10 {r_all}");
     assert!(r_10 >= 0.9, "recall@10 with a 10% filter {r_10}");
     assert!(r_1 >= 0.9, "recall@10 with a 1% filter {r_1}");
     // EXPLAIN QUERY PLAN shows which path answers.
     let plan = |c: &mut Connection, sql: &str| -> String {
-        let r = c.query(&format!("EXPLAIN QUERY PLAN {sql}"), &[blob(&queries[0])]).expect("explain");
+        let r =
+            c.query(&format!("EXPLAIN QUERY PLAN {sql}"), &[blob(&queries[0])]).expect("explain");
         r.rows.iter().map(|row| format!("{:?}", row[3])).collect::<Vec<_>>().join("; ")
     };
     let p = plan(&mut c, "SELECT rowid FROM t ORDER BY vector_distance_cos(emb, ?) LIMIT 10");
     assert!(p.contains("SCAN t USING VECTOR INDEX i"), "{p}");
-    let p = plan(&mut c, "SELECT rowid FROM t WHERE cat = 1 ORDER BY vector_distance_cos(emb, ?) LIMIT 10");
+    let p = plan(
+        &mut c,
+        "SELECT rowid FROM t WHERE cat = 1 ORDER BY vector_distance_cos(emb, ?) LIMIT 10",
+    );
     assert!(p.contains("VECTOR INDEX i FILTERED"), "{p}");
     for exact_sql in [
         "SELECT rowid FROM t NOT INDEXED ORDER BY vector_distance_cos(emb, ?) LIMIT 10",
@@ -227,7 +255,11 @@ fn planner_uses_the_index_for_order_by_distance() {
     // OFFSET counts into k.
     let p = [blob(&queries[0])];
     let all = ints(&mut c, "SELECT rowid FROM t ORDER BY vector_distance_cos(emb, ?) LIMIT 10", &p);
-    let tail = ints(&mut c, "SELECT rowid FROM t ORDER BY vector_distance_cos(emb, ?) LIMIT 5 OFFSET 5", &p);
+    let tail = ints(
+        &mut c,
+        "SELECT rowid FROM t ORDER BY vector_distance_cos(emb, ?) LIMIT 5 OFFSET 5",
+        &p,
+    );
     assert_eq!(tail, all[5..]);
 }
 
@@ -239,8 +271,10 @@ fn model_based_sequences() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let dims = 8;
         let mut c = Connection::open(":memory:").expect("open");
-        c.execute_batch("CREATE TABLE t (emb F32_BLOB(8)); CREATE INDEX i ON t (libsql_vector_idx(emb));")
-            .expect("setup");
+        c.execute_batch(
+            "CREATE TABLE t (emb F32_BLOB(8)); CREATE INDEX i ON t (libsql_vector_idx(emb));",
+        )
+        .expect("setup");
         let mut model: BTreeMap<i64, Vec<f32>> = BTreeMap::new();
         let mut next = 1i64;
         for step in 0..300 {
@@ -253,20 +287,27 @@ fn model_based_sequences() {
                 let v: Vec<f32> = (0..dims).map(|_| rng.gen_range(-1.0..1.0)).collect();
                 match rng.gen_range(0..10) {
                     0..=4 => {
-                        c.execute("INSERT INTO t (rowid, emb) VALUES (?, ?)", &[Value::Integer(next), blob(&v)])
-                            .expect("insert");
+                        c.execute(
+                            "INSERT INTO t (rowid, emb) VALUES (?, ?)",
+                            &[Value::Integer(next), blob(&v)],
+                        )
+                        .expect("insert");
                         shadow.insert(next, v);
                         next += 1;
                     }
                     5..=6 if !shadow.is_empty() => {
                         let id = *shadow.keys().nth(rng.gen_range(0..shadow.len())).expect("key");
-                        c.execute("UPDATE t SET emb = ? WHERE rowid = ?", &[blob(&v), Value::Integer(id)])
-                            .expect("update");
+                        c.execute(
+                            "UPDATE t SET emb = ? WHERE rowid = ?",
+                            &[blob(&v), Value::Integer(id)],
+                        )
+                        .expect("update");
                         shadow.insert(id, v);
                     }
                     7..=8 if !shadow.is_empty() => {
                         let id = *shadow.keys().nth(rng.gen_range(0..shadow.len())).expect("key");
-                        c.execute("DELETE FROM t WHERE rowid = ?", &[Value::Integer(id)]).expect("delete");
+                        c.execute("DELETE FROM t WHERE rowid = ?", &[Value::Integer(id)])
+                            .expect("delete");
                         shadow.remove(&id);
                     }
                     _ => {
@@ -314,9 +355,11 @@ fn reopen_sqlite_compatibility_and_outside_changes() {
         let mut c = Connection::open(&path_s).expect("open");
         c.execute_batch("CREATE TABLE t (name TEXT, emb F32_BLOB(8)); BEGIN;").expect("setup");
         for (i, v) in data.iter().enumerate() {
-            c.execute("INSERT INTO t VALUES (?, ?)", &[Value::Text(format!("r{i}")), blob(v)]).expect("insert");
+            c.execute("INSERT INTO t VALUES (?, ?)", &[Value::Text(format!("r{i}")), blob(v)])
+                .expect("insert");
         }
-        c.execute_batch("COMMIT; CREATE INDEX i ON t (libsql_vector_idx(emb, 'metric=l2'));").expect("index");
+        c.execute_batch("COMMIT; CREATE INDEX i ON t (libsql_vector_idx(emb, 'metric=l2'));")
+            .expect("index");
         before = ints(&mut c, "SELECT id FROM vector_top_k('i', ?, 10)", &q);
     }
     {
@@ -345,9 +388,12 @@ fn reopen_sqlite_compatibility_and_outside_changes() {
     let nodes = ints(&mut c, "SELECT count(*) FROM i_shadow", &[]);
     assert_eq!(nodes, [499]);
     // DROP INDEX / DROP TABLE leave a clean file.
-    c.execute_batch("DROP INDEX i; CREATE INDEX j ON t (libsql_vector_idx(emb)); REINDEX j; DROP TABLE t;")
-        .expect("drop");
-    let names = c.query("SELECT name FROM sqlite_schema WHERE name LIKE '%shadow'", &[]).expect("schema");
+    c.execute_batch(
+        "DROP INDEX i; CREATE INDEX j ON t (libsql_vector_idx(emb)); REINDEX j; DROP TABLE t;",
+    )
+    .expect("drop");
+    let names =
+        c.query("SELECT name FROM sqlite_schema WHERE name LIKE '%shadow'", &[]).expect("schema");
     assert!(names.rows.is_empty(), "{names:?}");
     drop(c);
     let s = rusqlite::Connection::open(&path).expect("sqlite open");
@@ -358,7 +404,8 @@ fn reopen_sqlite_compatibility_and_outside_changes() {
 /// A power cut at any point of index writes leaves an index that matches the committed rows.
 #[test]
 fn crash_during_index_writes() {
-    let seeds: u64 = std::env::var("EMBEDLITE_VSIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
+    let seeds: u64 =
+        std::env::var("EMBEDLITE_VSIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
     let mut checked = 0;
     for seed in 0..seeds {
         let sim = SimIo::new(SimConfig::new(seed));
@@ -375,7 +422,10 @@ fn crash_during_index_writes() {
                 c.execute("BEGIN", &[])?;
                 for _ in 0..rng.gen_range(1..8) {
                     let v: Vec<f32> = (0..4).map(|_| rng.gen_range(-1.0..1.0)).collect();
-                    c.execute("INSERT INTO t (rowid, emb) VALUES (?, ?)", &[Value::Integer(id), blob(&v)])?;
+                    c.execute(
+                        "INSERT INTO t (rowid, emb) VALUES (?, ?)",
+                        &[Value::Integer(id), blob(&v)],
+                    )?;
                     pending.insert(id, v);
                     id += 1;
                     if id % 3 == 0 {
@@ -393,7 +443,8 @@ fn crash_during_index_writes() {
         sim.power_cut();
         sim.reboot();
         let mut c = Connection::open_with_io(Arc::new(sim.clone()), "v.db", opts).expect("reopen");
-        let exists = c.query("SELECT 1 FROM sqlite_schema WHERE name = 'i_shadow'", &[]).expect("schema");
+        let exists =
+            c.query("SELECT 1 FROM sqlite_schema WHERE name = 'i_shadow'", &[]).expect("schema");
         if exists.rows.is_empty() {
             continue;
         }

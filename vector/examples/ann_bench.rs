@@ -9,7 +9,8 @@
 //! values, then optional flags: `--seq` (insert one by one instead of `insert_batch`),
 //! `--n N` (first N base vectors; ground truth is then recomputed exactly), `--records`
 //! (record bytes and a load round trip), `--filter P` (keep keys with `key % P == 0`; recall
-//! against exact filtered search).
+//! against exact filtered search), `--cache PATH` (save the built graph's records there, or load
+//! them if the file exists, to measure searches without rebuilding).
 
 use std::time::Instant;
 
@@ -70,9 +71,22 @@ fn main() {
     let items: Vec<(i64, Vec<f32>)> =
         (0..n).map(|i| (i as i64, base[i * dims..(i + 1) * dims].to_vec())).collect();
 
+    let cache: Option<&String> = flag("--cache").map(|i| &args[i + 1]);
     let t = Instant::now();
     let mut index = GraphIndex::new(params.clone());
-    if sequential {
+    if let Some(bytes) = cache.and_then(|path| std::fs::read(path).ok()) {
+        // Records saved by an earlier run with the same options: key, length, record.
+        let mut nodes = Vec::new();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let key = i64::from_le_bytes(bytes[pos..pos + 8].try_into().expect("8"));
+            let len = u32::from_le_bytes(bytes[pos + 8..pos + 12].try_into().expect("4")) as usize;
+            nodes.push((key, bytes[pos + 12..pos + 12 + len].to_vec(), items[key as usize].1.clone()));
+            pos += 12 + len;
+        }
+        index = GraphIndex::load(params.clone(), nodes).expect("cached records");
+        println!("loaded cached records in {:.2} s", t.elapsed().as_secs_f64());
+    } else if sequential {
         for (k, v) in &items {
             index.insert(*k, v).expect("valid");
         }
@@ -80,6 +94,18 @@ fn main() {
         index.insert_batch(&items).expect("valid");
     }
     let build = t.elapsed().as_secs_f64();
+    if let Some(path) = cache {
+        if !std::path::Path::new(path).exists() {
+            let mut out = Vec::new();
+            for key in index.take_dirty() {
+                let record = index.node_record(key).expect("present");
+                out.extend_from_slice(&key.to_le_bytes());
+                out.extend_from_slice(&(record.len() as u32).to_le_bytes());
+                out.extend_from_slice(&record);
+            }
+            std::fs::write(path, out).expect("write the record cache");
+        }
+    }
     println!(
         "build: {build:.2} s ({:.0} vectors/s, {}), memory {:.1} MB",
         n as f64 / build,

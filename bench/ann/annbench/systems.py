@@ -462,6 +462,10 @@ class LibsqlBrute(SqlSystem):
     def query_sql(self):
         return f"SELECT id FROM t ORDER BY {self.distance_fn[self.metric]}(emb, ?) LIMIT ?"
 
+    def _run(self, cur, blob: bytes, k: int) -> np.ndarray:
+        cur.execute(self.query_sql(), (blob, k))
+        return _pad([r[0] - 1 for r in cur.fetchall()], k)
+
 
 class LibsqlDiskann(LibsqlBrute):
     """libSQL's DiskANN index (``libsql_vector_idx`` + ``vector_top_k``), default build settings.
@@ -533,11 +537,15 @@ class TursoBrute(LibsqlBrute):
 
 class Embedlite(SqlSystem):
     """embedlite through its Python package (DB-API ``embedlite.connect(path)``) with
-    libSQL-compatible SQL: an ``F32_BLOB`` column, a ``libsql_vector_idx`` index and
-    ``vector_top_k``. Skipped with the import error while the package is not built."""
+    libSQL-compatible SQL: an ``F32_BLOB`` column, a ``libsql_vector_idx`` index created before
+    the rows (so every row is an incremental insert into the graph, as in libSQL's run) and
+    ``vector_top_k`` with its per-query search width (4th argument) swept. Skipped with the
+    import error while the package is not built."""
 
     name = "embedlite"
     packages = ("embedlite",)
+    param_name = "search_l"
+    params = [10, 20, 40, 80, 120, 160, 240, 320, 640]
 
     def check(self):
         try:
@@ -556,12 +564,13 @@ class Embedlite(SqlSystem):
             conn = embedlite.connect(str(Path(d) / "probe.db"))
             try:
                 cur = conn.cursor()
-                for stmt in self.schema():
+                for stmt in self.probe_schema():
                     cur.execute(stmt.replace(f"F32_BLOB({self.dim})", "F32_BLOB(2)"))
                 cur.executemany(self.insert_sql(), [(1, np.float32([1, 0]).tobytes()),
                                                     (2, np.float32([0, 1]).tobytes())])
                 conn.commit()
-                cur.execute(self.query_sql(), (np.float32([1, 0.1]).tobytes(), 1))
+                probe = (np.float32([1, 0.1]).tobytes(), 1, 80)
+                cur.execute(self.query_sql(), probe[:self.query_sql().count("?")])
                 got = [r[0] for r in cur.fetchall()]
             except embedlite.Error as e:
                 raise Unavailable(f"embedlite cannot run this system's SQL yet: {type(e).__name__}: {e}") from e
@@ -569,6 +578,9 @@ class Embedlite(SqlSystem):
                 conn.close()
         if got != [1]:
             raise Unavailable(f"embedlite answered the probe query with {got}, expected [1]")
+
+    def probe_schema(self) -> list[str]:
+        return self.schema()
 
     def extra_versions(self):
         import embedlite
@@ -591,7 +603,29 @@ class Embedlite(SqlSystem):
                 f"CREATE INDEX IF NOT EXISTS t_idx ON t(libsql_vector_idx(emb, 'metric={m}'))"]
 
     def query_sql(self):
-        return "SELECT id FROM vector_top_k('t_idx', ?, ?)"
+        return "SELECT id FROM vector_top_k('t_idx', ?, ?, ?)"
+
+    def _run(self, cur, blob: bytes, k: int) -> np.ndarray:
+        cur.execute(self.query_sql(), (blob, k, self.param or 80))
+        return _pad([r[0] - 1 for r in cur.fetchall()], k)
+
+
+class EmbedliteBulk(Embedlite):
+    """embedlite with ``CREATE INDEX`` after the rows are loaded: the parallel bulk build."""
+
+    name = "embedlite-bulk"
+
+    def schema(self):
+        return super().schema()[:1]
+
+    def probe_schema(self):
+        return Embedlite.schema(self)
+
+    def build(self, progress):
+        super().build(progress)
+        m = "cosine" if self.metric == "cosine" else "l2"
+        self.cur.execute(f"CREATE INDEX t_idx ON t(libsql_vector_idx(emb, 'metric={m}'))")
+        self.conn.commit()
 
 
 class EmbedliteBrute(Embedlite):
@@ -599,6 +633,8 @@ class EmbedliteBrute(Embedlite):
 
     name = "embedlite-brute"
     exact = True
+    param_name = ""
+    params = [None]
 
     def describe(self):
         return {"query": self.query_sql()}
@@ -611,7 +647,7 @@ class EmbedliteBrute(Embedlite):
 
 
 SYSTEMS: dict[str, type[System]] = {cls.name: cls for cls in (
-    Embedlite, EmbedliteBrute, Hnswlib, FaissHnsw, FaissFlat, Usearch, UsearchBf16, SqliteVec,
+    Embedlite, EmbedliteBulk, EmbedliteBrute, Hnswlib, FaissHnsw, FaissFlat, Usearch, UsearchBf16, SqliteVec,
     LibsqlDiskann, LibsqlBrute, TursoBrute,
 )}
 

@@ -10,15 +10,15 @@ use super::eval::{eval, eval_true};
 use super::query::{run_select, table_row, Row};
 use super::Cx;
 use crate::error::{Error, Result};
+use crate::functions::vector;
 use crate::sql::bind::Binder;
 use crate::sql::catalog::{object_name, Catalog, Index, Table};
-use crate::functions::vector;
-use crate::vector_index::{self, VecOp, VectorIndexDef};
 use crate::sql::coerce::{apply_affinity, Affinity};
 use crate::sql::plan::{Access, Core, Expr, Select, Source, SourceKind};
 use crate::storage::btree::{self, Cursor, SeekOp, TreeKind};
 use crate::storage::record::{compare_record_to_key, encode_record, KeyInfo, RecordView, ValueRef};
 use crate::storage::Value;
+use crate::vector_index::{self, VecOp, VectorIndexDef};
 
 /// SQLite's conflict resolution algorithms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -545,7 +545,8 @@ fn for_each_row(
             }
             let hits = vector_index::search(cx, def, &query, k, search_l, None)?;
             for (id, distance) in hits {
-                cx.env[src.slot] = vec![Value::Integer(id), Value::Real(distance), Value::Integer(id)];
+                cx.env[src.slot] =
+                    vec![Value::Integer(id), Value::Real(distance), Value::Integer(id)];
                 if !f(cx)? {
                     return Ok(false);
                 }
@@ -792,7 +793,12 @@ pub fn explain(sel: &Select) -> Vec<Vec<Value>> {
 fn explain_body(body: &Body, parent: i64, rows: &mut Vec<Vec<Value>>) {
     let push = |rows: &mut Vec<Vec<Value>>, detail: String| {
         let id = rows.len() as i64 + 2;
-        rows.push(vec![Value::Integer(id), Value::Integer(parent), Value::Integer(0), Value::Text(detail)]);
+        rows.push(vec![
+            Value::Integer(id),
+            Value::Integer(parent),
+            Value::Integer(0),
+            Value::Text(detail),
+        ]);
         id
     };
     match body {
@@ -820,11 +826,19 @@ fn explain_body(body: &Body, parent: i64, rows: &mut Vec<Vec<Value>>) {
                                 })
                                 .collect();
                             let kind = if *covering { "COVERING INDEX" } else { "INDEX" };
-                            format!("SEARCH {} USING {kind} {} ({})", t.name, index.name, cols.join(" AND "))
+                            format!(
+                                "SEARCH {} USING {kind} {} ({})",
+                                t.name,
+                                index.name,
+                                cols.join(" AND ")
+                            )
                         }
                         Access::Vector { def, filter, .. } => {
                             let f = if filter.is_empty() { "" } else { " FILTERED" };
-                            format!("SCAN {} USING VECTOR INDEX {}{f} (nearest k)", t.name, def.name)
+                            format!(
+                                "SCAN {} USING VECTOR INDEX {}{f} (nearest k)",
+                                t.name, def.name
+                            )
                         }
                     },
                     SourceKind::Select(sel) => {

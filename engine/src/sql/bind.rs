@@ -1415,7 +1415,10 @@ impl<'c> Binder<'c> {
                         "WITHOUT ROWID table {tname} cannot be read yet"
                     )));
                 }
-                if index_directives.iter().any(|d| matches!(d, ast::TableIndexDirective::NotIndexed)) {
+                if index_directives
+                    .iter()
+                    .any(|d| matches!(d, ast::TableIndexDirective::NotIndexed))
+                {
                     self.not_indexed.insert(self.next_slot);
                 }
                 self.table_source(table, &alias_name, left_join, sources);
@@ -1770,7 +1773,9 @@ impl<'c> Binder<'c> {
             }
         }
         if !(3..=4).contains(&exprs.len()) {
-            return err("vector_top_k takes an index name, a query vector, k and an optional search width");
+            return err(
+                "vector_top_k takes an index name, a query vector, k and an optional search width",
+            );
         }
         let name = match self.expr(exprs[0])? {
             Expr::Lit(Value::Text(n)) => n,
@@ -1824,7 +1829,10 @@ impl<'c> Binder<'c> {
         }
         let src = &core.sources[0];
         let SourceKind::Table(table) = &src.kind else { return };
-        if src.left_join || !matches!(src.access, Access::Scan) || self.not_indexed.contains(&src.slot) {
+        if src.left_join
+            || !matches!(src.access, Access::Scan)
+            || self.not_indexed.contains(&src.slot)
+        {
             return;
         }
         let Some(Expr::Func(fname, _, args)) = core.output.get(term.key) else { return };
@@ -1845,13 +1853,20 @@ impl<'c> Binder<'c> {
             }
             _ => return,
         };
-        let Some(def) = self.cat.vector_indexes_of(&table.name).into_iter().find(|d| {
-            d.column == col && d.params.metric == metric && d.predicate.is_none()
-        }) else {
+        let Some(def) = self
+            .cat
+            .vector_indexes_of(&table.name)
+            .into_iter()
+            .find(|d| d.column == col && d.params.metric == metric && d.predicate.is_none())
+        else {
             return;
         };
         let k = match &sel.offset {
-            Some(o) => Expr::Arith(super::coerce::ArithOp::Add, Box::new(limit.clone()), Box::new(o.clone())),
+            Some(o) => Expr::Arith(
+                super::coerce::ArithOp::Add,
+                Box::new(limit.clone()),
+                Box::new(o.clone()),
+            ),
             None => limit.clone(),
         };
         let filter = core.filters.first().cloned().unwrap_or_default();

@@ -172,6 +172,74 @@ fn unquote(s: &str) -> String {
     s.to_string()
 }
 
+/// Gives every bare `?` its number as `SQLite` does — one more than the largest number used so
+/// far, in the order of the text — by writing it as `?N`. The binder then numbers parameters in
+/// the order it binds them (LIMIT before ORDER BY, ...) without changing their meaning. Quoted
+/// strings, identifiers and comments are left alone.
+fn number_placeholders(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.contains('?') {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len() + 8);
+    let (mut i, mut last, mut max) = (0, 0, 0u64);
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() {
+                    if b[i] == q {
+                        if b.get(i + 1) == Some(&q) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'[' => {
+                while i < b.len() && b[i] != b']' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'?' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j].is_ascii_digit() {
+                    j += 1;
+                }
+                if j > start {
+                    max = max.max(sql[start..j].parse().unwrap_or(u64::MAX));
+                } else {
+                    max = max.saturating_add(1);
+                    out.push_str(&sql[last..start]);
+                    out.push_str(&max.to_string());
+                    last = start;
+                }
+                i = j;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&sql[last.min(sql.len())..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Parses one statement's text.
 pub fn parse_one(sql: &str) -> Result<Parsed> {
     let sql = skip_comments(sql);
@@ -189,6 +257,8 @@ pub fn parse_one(sql: &str) -> Result<Parsed> {
         }
         _ => {}
     }
+    let numbered = number_placeholders(sql);
+    let sql = numbered.as_ref();
     let dialect = EmbedliteDialect::default();
     let mut parser = Parser::new(&dialect).try_with_sql(sql).map_err(|e| syntax_error(sql, &e))?;
     let stmt = parser.parse_statement().map_err(|e| syntax_error(sql, &e))?;
@@ -255,5 +325,9 @@ mod tests {
         );
         assert!(parse_one("SELECT a NOT GLOB 'x' FROM t").is_ok());
         assert!(parse_one("SELECT FROM WHERE").is_err());
+        assert_eq!(
+            number_placeholders("SELECT ?, '?', \"?\", ?5, ? -- ?\n/* ? */ LIMIT ?"),
+            "SELECT ?1, '?', \"?\", ?5, ?6 -- ?\n/* ? */ LIMIT ?7"
+        );
     }
 }

@@ -87,6 +87,8 @@ pub(super) struct Scratch {
     pub(super) sorted: Vec<Cand>,
     /// The prepared query vector.
     pub(super) query: Vec<f32>,
+    /// The unvisited neighbours of the node being expanded.
+    fresh: Vec<u32>,
 }
 
 impl Scratch {
@@ -120,7 +122,7 @@ impl ScratchPool {
                 s.visited.tags.capacity() * 4
                     + (s.candidates.capacity() + s.results.capacity() + s.sorted.capacity())
                         * std::mem::size_of::<Cand>()
-                    + s.query.capacity() * 4
+                    + (s.query.capacity() + s.fresh.capacity()) * 4
             })
             .sum()
     }
@@ -184,15 +186,24 @@ impl Graph {
         if filter.is_none_or(|f| f(start.key)) {
             s.results.push(start);
         }
+        let mut fresh = std::mem::take(&mut s.fresh);
         while let Some(Reverse(c)) = s.candidates.pop() {
             if s.results.len() >= ef && s.results.peek().is_some_and(|w| c > *w) {
                 break;
             }
+            // First the unvisited neighbours, touching each vector so that their cache misses
+            // overlap (a safe stand-in for hnswlib's prefetch), then their distances.
+            fresh.clear();
+            let mut touched = 0;
             for &n in self.neighbors(c.id, layer) {
-                let id = NodeId(n);
-                if !s.visited.insert(id) {
-                    continue;
+                if s.visited.insert(NodeId(n)) {
+                    touched ^= self.touch(NodeId(n));
+                    fresh.push(n);
                 }
+            }
+            std::hint::black_box(touched);
+            for &n in &fresh {
+                let id = NodeId(n);
                 let dist = self.space.distance(query, self.vector(id));
                 let worst = if s.results.len() >= ef { s.results.peek() } else { None };
                 // Cheap rejection on the distance alone before the key is read.
@@ -212,5 +223,6 @@ impl Graph {
                 }
             }
         }
+        s.fresh = fresh;
     }
 }
