@@ -11,8 +11,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, BenchmarkGroup, Criterion, Throughput};
 use criterion::measurement::WallTime;
+use criterion::{criterion_group, BenchmarkGroup, Criterion, Throughput};
 use embedlite_bench::median_ns;
 use embedlite_vector::{BitKernel, Element, Kernel, Metric};
 use half::{bf16, f16};

@@ -152,6 +152,12 @@ def to_text(rng: np.random.Generator, v: F32Array) -> str:
 
 def decode(blob: bytes) -> tuple[str, F64Array]:
     """Element type and elements of a vector blob in libSQL's layouts (see vector/src/types/blob.rs)."""
+    # Random blobs hold signalling NaNs (their casts raise "invalid") and huge f8 alpha/shift.
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _decode(blob)
+
+
+def _decode(blob: bytes) -> tuple[str, F64Array]:
     n = len(blob)
     if n % 2 == 0 or blob[-1] == 1:
         body = blob if n % 2 == 0 else blob[:-1]
@@ -195,6 +201,15 @@ def f8_without_codes(blob: bytes) -> bytes | None:
     return blob[start:] if struct.unpack_from("<f", blob, start)[0] == 0.0 else None
 
 
+def f8_codes_off_by_one(a: bytes, b: bytes) -> bool:
+    """Two f8 blobs equal but for codes that differ by at most one."""
+    if len(a) != len(b) or len(a) % 2 == 0 or a[-1] != 4 or b[-1] != 4 or a[-2] != b[-2]:
+        return False
+    dims = len(a) - 11 - a[-2]
+    diff = np.abs(np.frombuffer(a[:dims], np.uint8).astype(int) - np.frombuffer(b[:dims], np.uint8).astype(int))
+    return a[dims:] == b[dims:] and int(diff.max(initial=0)) <= 1
+
+
 def f64_ulps(a: bytes, b: bytes) -> int:
     """The largest distance in units of the last place between two float64 blobs' elements."""
     x = np.frombuffer(a[:-1], "<i8").astype(object)
@@ -230,6 +245,11 @@ def assert_same_blob(ours: Outcome, theirs: Outcome, sql: str, params: Sequence[
         # alpha is 0 (elements distinct as float64 but equal as float32): the codes are multiplied
         # by 0 and any will do; libSQL computes some from the float64 differences, embedlite 0.
         return
+    if "vector8(vector64(" in sql and f8_codes_off_by_one(a, mask_f8_padding(b)):
+        # Known incompatibility (test_f8_from_f64_matches_libsql): libSQL quantizes float64
+        # elements in double precision, embedlite after rounding them to float32, so a code on a
+        # rounding tie can differ by one.
+        return
     if len(a) == len(b) and a[-1:] == b[-1:] == b"\x02" and len(a) % 8 == 1 and f64_ulps(a, b) <= 1:
         # libSQL's text-to-double (SQLite's sqlite3AtoF) is not always correctly rounded; ours is.
         return
@@ -238,7 +258,7 @@ def assert_same_blob(ours: Outcome, theirs: Outcome, sql: str, params: Sequence[
 
 def test_blobs_from_text_match_libsql(ours: Oracle, lib: Oracle) -> None:
     checked = 0
-    for rng, _dims, v in cases(SEED, 300):
+    for rng, _dims, v in cases(SEED, 1000):
         text = to_text(rng, v)
         for fn in ["vector", *CONSTRUCTORS]:
             sql = f"SELECT {fn}(?)"
@@ -248,7 +268,7 @@ def test_blobs_from_text_match_libsql(ours: Oracle, lib: Oracle) -> None:
         # embedlite's float64 parse is the correctly rounded one (Python's float()).
         blob = ours.one("SELECT vector64(?)", [text]).value
         assert blob == np.array(parse_text(text), "<f8").tobytes() + b"\x02", where("vector64", [text])
-    assert checked == 300 * 7
+    assert checked == 1000 * 7
 
 
 def test_float64_text_full_precision(ours: Oracle, lib: Oracle) -> None:
@@ -267,9 +287,18 @@ def test_float64_text_full_precision(ours: Oracle, lib: Oracle) -> None:
     assert off_by_one_ulp < 30  # observed: a few per thousand elements, at large exponents
 
 
+@pytest.mark.xfail(strict=True, reason="known: embedlite quantizes float64 to float8 through float32")
+def test_f8_from_f64_matches_libsql(ours: Oracle, lib: Oracle) -> None:
+    # The middle code: (2.7 - 2.5) / (0.4 / 255) is a rounding tie, decided differently in f32.
+    sql = "SELECT hex(vector8(vector64('[2.9,2.7,2.5]')))"
+    a, b = both(ours, lib, sql)
+    assert b.value == "FF7F00006A9ACD3A00002040000104"
+    assert a.value == b.value, (sql, a.value)
+
+
 def test_conversions_between_every_pair_match_libsql(ours: Oracle, lib: Oracle) -> None:
     pairs = [(f, g) for f in CONSTRUCTORS for g in CONSTRUCTORS]
-    for rng, _dims, v in cases(SEED + 2, 40):
+    for rng, _dims, v in cases(SEED + 2, 150):
         text = to_text(rng, v)
         for f, g in pairs:
             sql = f"SELECT {f}({g}(?))"
@@ -286,12 +315,16 @@ def test_conversions_between_every_pair_match_libsql(ours: Oracle, lib: Oracle) 
 # --- vector_extract ------------------------------------------------------------------------------
 
 
-# Half a unit in the last place, relative, of each element type (f8 elements are float32).
-HALF_ULP = {"f32": 2.0**-24, "f8": 2.0**-24, "f16": 2.0**-11, "bf16": 2.0**-8, "f64": 0.0, "1bit": 0.0}
+# How far (relative) the shortest text of an element may be from it: half a unit in the last
+# place — a whole one for bfloat16, which libSQL (and so embedlite) rounds from float32 by
+# truncation. f8 elements are float32 values.
+TEXT_RTOL = {"f32": 2.0**-24, "f8": 2.0**-24, "f16": 2.0**-11, "bf16": 2.0**-7, "f64": 0.0, "1bit": 0.0}
+# The same for subnormal elements, absolute: half the subnormal spacing (all of it for bfloat16).
+TEXT_ATOL = {"f32": 2.0**-150, "f8": 2.0**-150, "f16": 2.0**-25, "bf16": 2.0**-133, "f64": 0.0, "1bit": 0.0}
 
 
 def test_extract_matches_libsql_and_reads_back(ours: Oracle, lib: Oracle) -> None:
-    for rng, _dims, v in cases(SEED + 3, 150):
+    for rng, _dims, v in cases(SEED + 3, 400):
         text = to_text(rng, v)
         for fn, kind in CONSTRUCTORS.items():
             blob = ours.one(f"SELECT {fn}(?)", [text]).value
@@ -304,7 +337,7 @@ def test_extract_matches_libsql_and_reads_back(ours: Oracle, lib: Oracle) -> Non
             # text that reads back to the stored value: within half a unit in the last place of
             # the element type.
             np.testing.assert_allclose(y, stored, rtol=6e-6, atol=1e-44, err_msg=where(sql, [blob]))
-            np.testing.assert_allclose(x, stored, rtol=HALF_ULP[kind], atol=0, err_msg=where(sql, [blob]))
+            np.testing.assert_allclose(x, stored, rtol=TEXT_RTOL[kind], atol=TEXT_ATOL[kind], err_msg=where(sql, [blob]))
             if kind != "f8":  # re-quantizing f8 text picks new alpha/shift
                 back = ours.one(f"SELECT {fn}(?)", [a.value]).value
                 assert back == blob, f"{fn} text does not read back: {a.value}"
@@ -336,7 +369,7 @@ def pair(rng: np.random.Generator, dims: int, v: F32Array) -> F32Array:
 
 
 def test_distances_match_libsql(ours: Oracle, lib: Oracle) -> None:
-    for rng, dims, v in cases(SEED + 4, 250):
+    for rng, dims, v in cases(SEED + 4, 800):
         w = pair(rng, dims, v)
         for fn, kind in CONSTRUCTORS.items():
             blobs = [ours.one(f"SELECT {fn}(?)", [to_text(rng, x)]).value for x in (v, w)]
@@ -370,7 +403,7 @@ def test_bf16_l2_matches_libsql(ours: Oracle, lib: Oracle) -> None:
     """simsimd's bf16 L2 kernel on CPUs with AVX-512 BF16 (its "genoa" path) rounds each difference
     a_i - b_i to bfloat16, ~0.3% off; the SQL functions widen bf16 elements to f64 instead."""
     worst = 0.0
-    for rng, dims, v in cases(SEED + 5, 60):
+    for rng, dims, v in cases(SEED + 5, 200):
         w = pair(rng, dims, v)
         blobs = [ours.one("SELECT vectorb16(?)", [to_text(rng, x)]).value for x in (v, w)]
         a, b = both(ours, lib, "SELECT vector_distance_l2(?, ?)", blobs)
@@ -394,7 +427,10 @@ def test_distance_edge_cases(ours: Oracle, lib: Oracle) -> None:
         a, b = both(ours, lib, sql)
         assert a.ok and b.ok, (sql, a, b)
         # abs: simsimd's float32 cosine of identical vectors is ~4e-9, not 0
-        assert a.value == pytest.approx(b.value, rel=1e-6, abs=1e-7), (sql, a, b)
+        if isinstance(b.value, str):
+            assert a.value == b.value, (sql, a, b)
+        else:
+            assert a.value == pytest.approx(b.value, rel=1e-6, abs=1e-7), (sql, a, b)
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -415,8 +451,8 @@ BAD_BLOBS = [
         "0000803f02",  # float64 body not a multiple of 8
         "00000000000000000000803f02",  # float64 body not a multiple of 8
         "00ff03",  # float1bit: trailing-bits count past the blob ("out of memory" in libSQL)
-        "0000000000000000000004",  # float8: header only, but with a pad byte 0x00 …
-        "00000000000000000000ff04",  # … or 255: length does not fit
+        "00000000000000000000000304",  # float8: pad byte 3 leaves -1 dimensions …
+        "0000000000000000000000ff04",  # … and 255 fewer still
     )
 ]
 NOT_VECTORS: list[Any] = [None, 1, 0, -7, 1.5]
@@ -444,8 +480,8 @@ def test_malformed_text_is_an_error_in_both(ours: Oracle, lib: Oracle) -> None:
 def test_malformed_blobs_are_errors_in_both(ours: Oracle, lib: Oracle) -> None:
     for blob in BAD_BLOBS:
         for sql in one_arg_calls():
-            if len(blob) % 4 == 2 and "extract" in sql:
-                continue  # libSQL's vector_extract does not check these: test_observed_libsql_quirks
+            if len(blob) % 4 == 2 and ("extract" in sql or "distance" in sql):
+                continue  # libSQL reads these there: test_observed_libsql_quirks
             assert_both_error(ours, lib, sql, [blob])
 
 
@@ -501,7 +537,7 @@ def test_random_blobs(ours: Oracle, lib: Oracle) -> None:
     accept decodes to the same elements. embedlite rejects more, in the documented ways only."""
     rng = np.random.default_rng(SEED + 7)
     accepted = 0
-    for _ in range(3000):
+    for _ in range(10000):
         n = int(rng.integers(1, 48))
         raw = bytearray(rng.integers(0, 256, n, dtype=np.uint8).tobytes())
         if rng.random() < 0.8:
@@ -526,9 +562,10 @@ def test_random_blobs(ours: Oracle, lib: Oracle) -> None:
         e = ours.one("SELECT vector_extract(?)", [blob])
         assert e.ok == a.ok, (where("vector_extract", [blob]), e, a)
         if e.ok and b.ok:
-            printed = parse_text(e.value).astype(np.float32)
-            assert same_elements(printed.tobytes(), a.value), (where("vector_extract", [blob]), e)
-    assert accepted > 500
+            kind, stored = decode(blob)
+            np.testing.assert_allclose(parse_text(e.value), stored, rtol=TEXT_RTOL[kind], atol=TEXT_ATOL[kind],
+                                       err_msg=where("vector_extract", [blob], SEED + 7))
+    assert accepted > 2000
 
 
 # --- Turso: vector_distance_dot, vector_concat, vector_slice --------------------------------------
@@ -537,7 +574,7 @@ TURSO_TYPES = ("vector32", "vector64", "vector8", "vector1bit")  # Turso has no 
 
 
 def test_dot_matches_turso(ours: Oracle, turso_db: Oracle) -> None:
-    for rng, dims, v in cases(SEED + 8, 200):
+    for rng, dims, v in cases(SEED + 8, 500):
         w = pair(rng, dims, v)
         for fn in TURSO_TYPES:
             blobs = [ours.one(f"SELECT {fn}(?)", [to_text(rng, x)]).value for x in (v, w)]
@@ -658,7 +695,8 @@ def test_documented_differences(ours: Oracle, lib: Oracle) -> None:
         ("SELECT vector_distance_l2('[1e-30,2e-30]', '[3e-30,4e-30]')", 0.0, 8**0.5 * 1e-30),
     ]:
         a, b = run(sql)
-        close = a.value == pytest.approx(want, rel=1e-2, abs=1e-7 if want == 0 else 0)
+        # (rel: bfloat16 rounds the inputs by up to 0.8%)
+        close = a.value == pytest.approx(want, rel=2e-2, abs=1e-7 if want == 0 else 0)
         assert b.value == theirs and close, (sql, a, b)
     # Numbers that are not finite in the target type are errors; libSQL stores ±∞.
     for sql, stored in [
@@ -691,6 +729,8 @@ def test_observed_libsql_quirks(ours: Oracle, lib: Oracle) -> None:
     a, b = both(ours, lib, "SELECT vector_extract(x'0000')")
     assert not a.ok and b.value == "[]"
     assert not lib.one("SELECT vector32(x'0000')").ok
+    a, b = both(ours, lib, "SELECT vector_distance_cos(x'0000803f0000', '[1]')")
+    assert not a.ok and b.ok
     # libSQL leaves the f8 alignment padding uninitialised; embedlite writes zeros.
     blob = ours.one("SELECT vector8('[1,2,3,4,5]')").value
     assert blob[5:8] == bytes(3)

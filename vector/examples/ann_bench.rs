@@ -28,8 +28,11 @@ fn read_npy(path: &str) -> (usize, usize, Vec<u8>, String) {
     let header = std::str::from_utf8(&bytes[start..start + header_len]).expect("ascii header");
     let descr = header.split("'descr': '").nth(1).expect("descr").split('\'').next().expect("d");
     let shape = header.split("'shape': (").nth(1).expect("shape").split(')').next().expect("s");
-    let dims: Vec<usize> =
-        shape.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().expect("n")).collect();
+    let dims: Vec<usize> = shape
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse().expect("n"))
+        .collect();
     (dims[0], dims[1], bytes[start + header_len..].to_vec(), descr.to_owned())
 }
 
@@ -52,7 +55,10 @@ fn read_i32(path: &str) -> (usize, usize, Vec<i64>) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    assert!(args.len() >= 4, "usage: ann_bench DATASET_DIR OPTIONS SEARCH_LS [--seq] [--n N] [--records] [--filter P]");
+    assert!(
+        args.len() >= 4,
+        "usage: ann_bench DATASET_DIR OPTIONS SEARCH_LS [--seq] [--n N] [--records] [--filter P]"
+    );
     let dir = &args[1];
     let flag = |name: &str| args.iter().position(|a| a == name);
     let sequential = flag("--seq").is_some();
@@ -81,7 +87,11 @@ fn main() {
         while pos < bytes.len() {
             let key = i64::from_le_bytes(bytes[pos..pos + 8].try_into().expect("8"));
             let len = u32::from_le_bytes(bytes[pos + 8..pos + 12].try_into().expect("4")) as usize;
-            nodes.push((key, bytes[pos + 12..pos + 12 + len].to_vec(), items[key as usize].1.clone()));
+            nodes.push((
+                key,
+                bytes[pos + 12..pos + 12 + len].to_vec(),
+                items[key as usize].1.clone(),
+            ));
             pos += 12 + len;
         }
         index = GraphIndex::load(params.clone(), nodes).expect("cached records");
@@ -146,10 +156,9 @@ fn main() {
     }
 
     if records {
-        let keys = index.take_dirty();
-        let recs: Vec<(i64, Vec<u8>, Vec<f32>)> = keys
+        let recs: Vec<(i64, Vec<u8>, Vec<f32>)> = items
             .iter()
-            .map(|&k| (k, index.node_record(k).expect("present"), items[k as usize].1.clone()))
+            .map(|(k, v)| (*k, index.node_record(*k).expect("present"), v.clone()))
             .collect();
         let bytes: usize = recs.iter().map(|r| r.1.len()).sum();
         println!(

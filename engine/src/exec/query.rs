@@ -10,7 +10,7 @@ use super::Cx;
 use crate::error::{Error, Result};
 use crate::functions;
 use crate::sql::coerce::{apply_affinity, Affinity};
-use crate::sql::plan::{Access, Body, CompoundOp, Core, Expr, Select, Source, SourceKind};
+use crate::sql::plan::{Access, Body, CompoundOp, Core, Expr, OrderTerm, Select, Source, SourceKind};
 use crate::storage::btree::{Cursor, SeekOp, TreeKind};
 use crate::storage::record::{
     compare_record_to_key, compare_values, decode_record, encode_record, Collation, KeyInfo,
@@ -49,43 +49,16 @@ pub fn run_select(sel: &Select, cx: &mut Cx<'_>, max_rows: Option<usize>) -> Res
         want = Some(want.map_or(m + offset, |w| w.min(m + offset)));
     }
     let budget = if sel.order.is_empty() { want } else { None };
-    let mut rows = run_body(&sel.body, cx, budget)?;
+    let mut rows = match (&sel.body, want) {
+        // ORDER BY ... LIMIT over one core: keep only the best rows while scanning.
+        (Body::Core(core), Some(w)) if !sel.order.is_empty() && !core.aggregate && !core.distinct => {
+            run_core_top(core, cx, &sel.order, w)?
+        }
+        _ => run_body(&sel.body, cx, budget)?,
+    };
     if !sel.order.is_empty() {
         let order = &sel.order;
-        rows.sort_by(|a, b| {
-            for t in order {
-                let (x, y) = (&a[t.key], &b[t.key]);
-                let o = match (matches!(x, Value::Null), matches!(y, Value::Null)) {
-                    (true, true) => Ordering::Equal,
-                    (true, false) => {
-                        if t.nulls_first {
-                            Ordering::Less
-                        } else {
-                            Ordering::Greater
-                        }
-                    }
-                    (false, true) => {
-                        if t.nulls_first {
-                            Ordering::Greater
-                        } else {
-                            Ordering::Less
-                        }
-                    }
-                    (false, false) => {
-                        let o = compare_values(x.as_ref(), y.as_ref(), t.coll);
-                        if t.desc {
-                            o.reverse()
-                        } else {
-                            o
-                        }
-                    }
-                };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            Ordering::Equal
-        });
+        rows.sort_by(|a, b| cmp_order(order, a, b));
     }
     let rows: Vec<Row> = rows
         .into_iter()
@@ -119,6 +92,82 @@ fn limit_value(v: &Value, what: &str) -> Result<Option<usize>> {
     } else {
         Some(n as usize)
     })
+}
+
+/// Compares two produced rows by the `ORDER BY` terms.
+fn cmp_order(order: &[OrderTerm], a: &[Value], b: &[Value]) -> Ordering {
+    for t in order {
+        let (x, y) = (&a[t.key], &b[t.key]);
+        let o = match (matches!(x, Value::Null), matches!(y, Value::Null)) {
+            (true, true) => Ordering::Equal,
+            (true, false) => {
+                if t.nulls_first {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (false, true) => {
+                if t.nulls_first {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (false, false) => {
+                let o = compare_values(x.as_ref(), y.as_ref(), t.coll);
+                if t.desc {
+                    o.reverse()
+                } else {
+                    o
+                }
+            }
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+/// The first `want` rows of a core in `order` (as a stable sort of all its rows would give), kept
+/// while scanning: rows are gathered up to twice `want`, then sorted and cut back, and a row that
+/// does not sort before the current `want`-th one is dropped at once. Only the sort keys are
+/// computed for a row that is dropped.
+fn run_core_top(core: &Core, cx: &mut Cx<'_>, order: &[OrderTerm], want: usize) -> Result<Vec<Row>> {
+    for f in &core.pre_filters {
+        if !eval_true(f, cx)? {
+            return Ok(Vec::new());
+        }
+    }
+    if want == 0 {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<Row> = Vec::new();
+    let mut cutoff: Option<Row> = None;
+    let mut keys: Vec<Value> = vec![Value::Null; core.output.len()];
+    scan(core, 0, cx, &mut |cx| {
+        if let Some(c) = &cutoff {
+            for t in order {
+                keys[t.key] = eval(&core.output[t.key], cx)?;
+            }
+            if cmp_order(order, &keys, c) != Ordering::Less {
+                return Ok(true);
+            }
+        }
+        let mut row = Vec::with_capacity(core.output.len());
+        for e in &core.output {
+            row.push(eval(e, cx)?);
+        }
+        out.push(row);
+        if out.len() >= want.saturating_mul(2).max(64) {
+            out.sort_by(|a, b| cmp_order(order, a, b));
+            out.truncate(want);
+            cutoff = out.last().cloned();
+        }
+        Ok(true)
+    })?;
+    Ok(out)
 }
 
 /// Runs a query body (rows may carry hidden sort keys after the visible columns).

@@ -272,7 +272,9 @@ pub fn vector_normalize(_: &mut FnContext, args: &[Value]) -> Result<Value> {
     let mut values = elements(&v);
     let norm = values.iter().map(|x| x * x).sum::<f64>().sqrt();
     if norm > 0.0 {
-        values.iter_mut().for_each(|x| *x /= norm);
+        for x in &mut values {
+            *x /= norm;
+        }
     }
     Ok(Value::Blob(build(NAME, &values, v.vector_type())?.to_blob()))
 }

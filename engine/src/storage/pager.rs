@@ -46,6 +46,9 @@ pub fn pending_byte_page(page_size: u32) -> u32 {
 /// Largest number of pages a database may have.
 pub const MAX_PAGE_COUNT: u32 = 0xffff_fffe;
 
+/// Pages read at once when misses are sequential.
+const READ_AHEAD: u32 = 16;
+
 /// Tuning and mode of a pager.
 #[derive(Debug, Clone)]
 pub struct PagerOptions {
@@ -106,6 +109,8 @@ pub struct Pager {
     originals: FxHashMap<u32, Box<[u8]>>,
     dirty: usize,
     tick: u64,
+    /// The page a sequential scan would miss next (see `load`'s read-ahead).
+    seq_next: u32,
     /// Header bytes 24..40 as of the last transaction, to tell whether another connection
     /// changed the file (SQLite's rule for keeping the cache).
     validation: Option<[u8; 16]>,
@@ -153,6 +158,7 @@ impl Pager {
             originals: FxHashMap::default(),
             dirty: 0,
             tick: 0,
+            seq_next: 0,
             validation: None,
             savepoints: Vec::new(),
         };
@@ -457,10 +463,31 @@ impl Pager {
             return Ok(());
         }
         self.maybe_evict();
-        let mut data = vec![0u8; self.page_size as usize].into_boxed_slice();
-        // A short read (the file ends inside the page) leaves zeros, as SQLite does.
-        self.file.read_at(&mut data, pgno.offset(self.page_size as usize))?;
-        self.insert_page(pgno.0, data, false);
+        // Sequential misses (a scan over pages written in order) read ahead: one read of up
+        // to READ_AHEAD pages instead of one system call per page. A miss elsewhere reads one.
+        let mut run = 1u32;
+        if pgno.0 == self.seq_next {
+            while run < READ_AHEAD
+                && pgno.0 + run <= self.db_size
+                && !self.cache.contains_key(&(pgno.0 + run))
+            {
+                run += 1;
+            }
+        }
+        let size = self.page_size as usize;
+        if run == 1 {
+            let mut data = vec![0u8; size].into_boxed_slice();
+            // A short read (the file ends inside the page) leaves zeros, as SQLite does.
+            self.file.read_at(&mut data, pgno.offset(size))?;
+            self.insert_page(pgno.0, data, false);
+        } else {
+            let mut buf = vec![0u8; size * run as usize];
+            self.file.read_at(&mut buf, pgno.offset(size))?;
+            for (i, chunk) in buf.chunks_exact(size).enumerate() {
+                self.insert_page(pgno.0 + i as u32, chunk.into(), false);
+            }
+        }
+        self.seq_next = pgno.0 + run;
         Ok(())
     }
 

@@ -5,7 +5,7 @@
 //!
 //! A batch of one is exactly the sequential HNSW / Vamana insert. Larger batches lose only the
 //! edges between nodes of the same batch at planning time, so the batch size is kept to a small
-//! fraction of the graph ([`batch_cap`]), as in ParlayANN's prefix-doubling builds; and a node
+//! fraction of the graph ([`batch_cap`]), as in `ParlayANN`'s prefix-doubling builds; and a node
 //! that would raise the top level is inserted alone, so upper layers are built exactly as by
 //! sequential inserts. Every step is a pure function of the graph before it, applied in item
 //! order, so a build does not depend on the number of threads.

@@ -39,8 +39,6 @@ impl NodeId {
 pub(super) const FREE: u8 = u8::MAX;
 /// Highest level a node may have (levels come from a hash, so this bounds even crafted keys).
 pub(super) const MAX_LEVEL: u8 = 30;
-/// Floats per cache line: [`Graph::touch`] loads one of each.
-const TOUCH_STRIDE: usize = 16;
 /// Unused adjacency entry.
 const NONE: u32 = u32::MAX;
 
@@ -115,26 +113,6 @@ impl Graph {
     pub(super) fn vector(&self, id: NodeId) -> &[f32] {
         let start = id.idx() * self.dims;
         &self.vectors[start..start + self.dims]
-    }
-
-    /// Loads the first element of each cache line of the vector of `id`, so that the misses
-    /// of several vectors are in flight at once before their distances are computed.
-    #[inline]
-    pub(super) fn touch(&self, id: NodeId) -> u32 {
-        static MODE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-        let mode = *MODE.get_or_init(|| std::env::var("TOUCH").map_or(2, |v| v.parse().unwrap_or(2)));
-        let v = self.vector(id);
-        match mode {
-            0 => 0,
-            1 => v[0].to_bits(),
-            _ => {
-                let mut acc = 0;
-                for i in (0..v.len()).step_by(TOUCH_STRIDE * (mode - 1)) {
-                    acc ^= v[i].to_bits();
-                }
-                acc
-            }
-        }
     }
 
     /// Most neighbours a node keeps at `layer`.

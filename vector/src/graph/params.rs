@@ -91,7 +91,16 @@ impl IndexParams {
             GraphKind::Hnsw => (16, 200, 80, 1.0),
             GraphKind::DiskAnn => (48, 128, 80, 1.2),
         };
-        IndexParams { kind, metric, dims, max_neighbors, insert_l, search_l, alpha, seed: DEFAULT_SEED }
+        IndexParams {
+            kind,
+            metric,
+            dims,
+            max_neighbors,
+            insert_l,
+            search_l,
+            alpha,
+            seed: DEFAULT_SEED,
+        }
     }
 
     /// Parses libSQL-style options: comma-separated `key=value` items, whitespace around items,
@@ -291,7 +300,10 @@ mod tests {
 
     #[test]
     fn params_defaults_apply_when_no_options() {
-        assert_eq!(parse("").expect("empty"), IndexParams::new(GraphKind::DiskAnn, Metric::Cosine, 16));
+        assert_eq!(
+            parse("").expect("empty"),
+            IndexParams::new(GraphKind::DiskAnn, Metric::Cosine, 16)
+        );
         let p = IndexParams::parse_options(" ", 4, GraphKind::Hnsw).expect("blank");
         assert_eq!((p.kind, p.max_neighbors, p.alpha), (GraphKind::Hnsw, 16, 1.0));
     }

@@ -1,4 +1,4 @@
-//! Removal with repair (FreshDiskANN's delete consolidation, applied at once): every node `p`
+//! Removal with repair (`FreshDiskANN`'s delete consolidation, applied at once): every node `p`
 //! that pointed to a removed node `x` on a layer gets its list rebuilt from its remaining
 //! neighbours and the remaining neighbours of each removed `x` it pointed to — all of them if
 //! they fit, else robust-pruned. So a removed node's neighbourhood stays connected through the
@@ -64,7 +64,13 @@ impl GraphIndex {
     }
 
     /// The new list of `p` on `layer` once the nodes in `removed` are gone.
-    fn repaired_list(&self, p: NodeId, layer: u8, removed: &Visited, s: &mut Scratch) -> Vec<NodeId> {
+    fn repaired_list(
+        &self,
+        p: NodeId,
+        layer: u8,
+        removed: &Visited,
+        s: &mut Scratch,
+    ) -> Vec<NodeId> {
         let g = &self.graph;
         let mut ids: Vec<u32> = Vec::new();
         for &n in g.neighbors(p, layer) {

@@ -191,38 +191,49 @@ impl Graph {
             if s.results.len() >= ef && s.results.peek().is_some_and(|w| c > *w) {
                 break;
             }
-            // First the unvisited neighbours, touching each vector so that their cache misses
-            // overlap (a safe stand-in for hnswlib's prefetch), then their distances.
+            // The unvisited neighbours first (their visited tags are one array), then their
+            // distances.
             fresh.clear();
-            let mut touched = 0;
             for &n in self.neighbors(c.id, layer) {
                 if s.visited.insert(NodeId(n)) {
-                    touched ^= self.touch(NodeId(n));
                     fresh.push(n);
                 }
             }
-            std::hint::black_box(touched);
             for &n in &fresh {
                 let id = NodeId(n);
                 let dist = self.space.distance(query, self.vector(id));
-                let worst = if s.results.len() >= ef { s.results.peek() } else { None };
-                // Cheap rejection on the distance alone before the key is read.
-                if worst.is_some_and(|w| dist > w.dist) {
-                    continue;
-                }
-                let e = Cand { dist, id, key: self.key(id) };
-                if worst.is_some_and(|w| e >= *w) {
-                    continue;
-                }
-                s.candidates.push(Reverse(e));
-                if filter.is_none_or(|f| f(e.key)) {
-                    s.results.push(e);
-                    if s.results.len() > ef {
-                        s.results.pop();
-                    }
-                }
+                self.offer(id, dist, ef, filter, s);
             }
         }
         s.fresh = fresh;
+    }
+
+    /// Offers node `id` at `dist` to the beam: a candidate to expand if it could improve the
+    /// results, and a result if it also passes the filter.
+    #[inline]
+    fn offer(
+        &self,
+        id: NodeId,
+        dist: f32,
+        ef: usize,
+        filter: Option<&dyn Fn(i64) -> bool>,
+        s: &mut Scratch,
+    ) {
+        let worst = if s.results.len() >= ef { s.results.peek() } else { None };
+        // Cheap rejection on the distance alone before the key is read.
+        if worst.is_some_and(|w| dist > w.dist) {
+            return;
+        }
+        let e = Cand { dist, id, key: self.key(id) };
+        if worst.is_some_and(|w| e >= *w) {
+            return;
+        }
+        s.candidates.push(Reverse(e));
+        if filter.is_none_or(|f| f(e.key)) {
+            s.results.push(e);
+            if s.results.len() > ef {
+                s.results.pop();
+            }
+        }
     }
 }

@@ -20,7 +20,7 @@ const SEED: u64 = 0x6a7f_0001;
 fn clustered(seed: u64, n: usize, dims: usize, clusters: usize) -> Vec<(i64, Vec<f32>)> {
     const DIRECTIONS: usize = 6;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut uniform = |rng: &mut ChaCha8Rng| -> Vec<f32> {
+    let uniform = |rng: &mut ChaCha8Rng| -> Vec<f32> {
         (0..dims).map(|_| rng.gen_range(-1.0f32..1.0)).collect()
     };
     let shapes: Vec<(Vec<f32>, Vec<Vec<f32>>)> = (0..clusters)
@@ -34,7 +34,9 @@ fn clustered(seed: u64, n: usize, dims: usize, clusters: usize) -> Vec<(i64, Vec
                 let t = 0.4 * (rng.gen::<f32>() + rng.gen::<f32>() - 1.0);
                 v.iter_mut().zip(d).for_each(|(x, y)| *x += t * y);
             }
-            v.iter_mut().for_each(|x| *x += 0.02 * (rng.gen::<f32>() - 0.5));
+            for x in &mut v {
+                *x += 0.02 * (rng.gen::<f32>() - 0.5);
+            }
             ((i as i64 * 7919) % n as i64 * 3 - 1000, v)
         })
         .collect()
@@ -73,7 +75,9 @@ fn recall(
         total += exact.len();
         found += approx.iter().filter(|a| exact.iter().any(|e| e.0 == a.0)).count();
     }
-    found as f64 / total.max(1) as f64
+    let r = found as f64 / total.max(1) as f64;
+    eprintln!("recall@{k} = {r:.4} (search_l {search_l:?}, filter: {})", filter.is_some());
+    r
 }
 
 #[test]
@@ -210,7 +214,10 @@ fn graph_rejects_bad_vectors_without_change() {
         index.insert(1, &[1.0, 2.0]),
         Err(VectorError::DimensionMismatch { expected: 3, got: 2 })
     );
-    assert_eq!(index.insert(1, &[1.0, f32::INFINITY, 2.0]), Err(VectorError::NonFinite { index: 1 }));
+    assert_eq!(
+        index.insert(1, &[1.0, f32::INFINITY, 2.0]),
+        Err(VectorError::NonFinite { index: 1 })
+    );
     let batch = vec![(1, vec![1.0, 2.0, 3.0]), (2, vec![f32::NAN, 0.0, 0.0])];
     assert_eq!(index.insert_batch(&batch), Err(VectorError::NonFinite { index: 0 }));
     assert!(index.is_empty());
@@ -241,6 +248,9 @@ fn graph_small_and_degenerate_inputs() {
     let record = index.node_record(i64::MIN).expect("present");
     assert!(record.len() < 40, "{record:?}");
 }
+
+/// Persisted records by key (the engine's shadow table).
+type Store = BTreeMap<i64, Vec<u8>>;
 
 /// Persists every dirty node into `store` (as the engine does with its shadow table).
 fn persist(index: &mut GraphIndex, store: &mut BTreeMap<i64, Vec<u8>>) {
@@ -291,7 +301,10 @@ fn graph_records_round_trip_to_identical_searches() {
         assert_eq!(store.len(), index.len());
         let loaded = load_from(index.params(), &store, &vectors).expect("valid records");
         loaded.check_invariants().expect("invariants of the loaded index");
-        assert_eq!(loaded.graph.key(loaded.graph.entry().expect("entry")), index.graph.key(index.graph.entry().expect("entry")));
+        assert_eq!(
+            loaded.graph.key(loaded.graph.entry().expect("entry")),
+            index.graph.key(index.graph.entry().expect("entry"))
+        );
         for q in &qs {
             for search_l in [Some(10), None, Some(150)] {
                 for f in [None, Some(&filter as KeyFilter<'_>)] {
@@ -322,7 +335,7 @@ fn graph_load_rejects_corrupt_records() {
     let params = index.params().clone();
     assert!(load_from(&params, &store, &vectors).is_ok());
     let victim = *store.iter().find(|(_, r)| r[2] > 0).expect("a node with neighbours").0;
-    let corrupt = |mutate: &dyn Fn(&mut BTreeMap<i64, Vec<u8>>)| {
+    let corrupt = |mutate: &dyn Fn(&mut Store)| {
         let mut bad = store.clone();
         mutate(&mut bad);
         match load_from(&params, &bad, &vectors) {
@@ -330,12 +343,21 @@ fn graph_load_rejects_corrupt_records() {
             other => panic!("expected corruption, got {other:?}"),
         }
     };
-    assert_eq!(corrupt(&|s| {
-        s.get_mut(&victim).expect("v").pop();
-    }), "record is truncated");
-    assert_eq!(corrupt(&|s| s.get_mut(&victim).expect("v").push(0)), "trailing bytes after the record");
+    assert_eq!(
+        corrupt(&|s| {
+            s.get_mut(&victim).expect("v").pop();
+        }),
+        "record is truncated"
+    );
+    assert_eq!(
+        corrupt(&|s| s.get_mut(&victim).expect("v").push(0)),
+        "trailing bytes after the record"
+    );
     assert_eq!(corrupt(&|s| s.get_mut(&victim).expect("v")[1] = 200), "level out of range");
-    assert_eq!(corrupt(&|s| s.get_mut(&victim).expect("v")[0] = 9), "unknown record format version");
+    assert_eq!(
+        corrupt(&|s| s.get_mut(&victim).expect("v")[0] = 9),
+        "unknown record format version"
+    );
     // A neighbour whose own record is missing.
     let first_nb = {
         let r = &store[&victim];
@@ -344,13 +366,20 @@ fn graph_load_rejects_corrupt_records() {
     };
     assert_eq!(corrupt(&|s| drop(s.remove(&first_nb))), "neighbour is not in the index");
     // A neighbour that lacks the layer: claim level 1 with a layer-1 list naming a level-0 node.
-    let level0: Vec<i64> = store.iter().filter(|(_, r)| r[1] == 0).map(|(k, _)| *k).take(2).collect();
+    let level0: Vec<i64> =
+        store.iter().filter(|(_, r)| r[1] == 0).map(|(k, _)| *k).take(2).collect();
     let mut layers = vec![vec![level0[1]], vec![level0[1]]];
     let lifted = super::record::encode(level0[0], &mut layers);
-    assert_eq!(corrupt(&|s| drop(s.insert(level0[0], lifted.clone()))), "neighbour lacks the layer");
+    assert_eq!(
+        corrupt(&|s| drop(s.insert(level0[0], lifted.clone()))),
+        "neighbour lacks the layer"
+    );
     let mut own = vec![vec![level0[0]]];
     let selfish = super::record::encode(level0[0], &mut own);
-    assert_eq!(corrupt(&|s| drop(s.insert(level0[0], selfish.clone()))), "node is its own neighbour");
+    assert_eq!(
+        corrupt(&|s| drop(s.insert(level0[0], selfish.clone()))),
+        "node is its own neighbour"
+    );
     // The same key twice.
     let mut nodes: Vec<(i64, Vec<u8>, Vec<f32>)> =
         store.iter().map(|(&k, r)| (k, r.clone(), vectors[&k].clone())).collect();
@@ -412,8 +441,9 @@ fn graph_dirty_tracking() {
     for nb in &layers[0] {
         // Each new neighbour got the reverse edge, or was pruned: its list changed either way
         // only if it now names the new node.
-        let (_, theirs) = super::record::decode(*nb, &index.node_record(*nb).expect("p"), 30, |_| 64)
-            .expect("valid");
+        let (_, theirs) =
+            super::record::decode(*nb, &index.node_record(*nb).expect("p"), 30, |_| 64)
+                .expect("valid");
         if theirs[0].contains(&10_000) {
             assert!(dirty.contains(nb), "neighbour {nb} that links back is dirty");
         }
@@ -547,7 +577,7 @@ proptest! {
                 model[k].iter().zip(&q).map(|(a, b)| f64::from(a - b).powi(2)).sum()
             };
             prop_assert!(got.len() <= want.len());
-            prop_assert!(got.iter().all(|(k, d)| model.contains_key(k) && dist(k) == *d));
+            prop_assert!(got.iter().all(|(k, d)| model.contains_key(k) && dist(k).to_bits() == d.to_bits()));
             prop_assert!(got.windows(2).all(|w| (w[0].1, w[0].0) < (w[1].1, w[1].0)));
             persist(&mut index, &mut store);
             prop_assert_eq!(store.len(), model.len());
