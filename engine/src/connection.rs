@@ -475,9 +475,7 @@ impl Connection {
                     &self.catalog,
                     &name,
                     table,
-                    col,
-                    elem,
-                    params,
+                    (col, elem, params),
                     ci.predicate.clone(),
                     sql,
                 )?;

@@ -189,9 +189,7 @@ pub fn make_def(
     cat: &Catalog,
     name: &str,
     table: Arc<Table>,
-    column: usize,
-    elem: VectorType,
-    params: IndexParams,
+    (column, elem, params): (usize, VectorType, IndexParams),
     predicate: Option<ast::Expr>,
     sql: &str,
 ) -> Result<VectorIndexDef> {
@@ -256,7 +254,7 @@ pub fn load_defs(pager: &mut Pager, cat: &Catalog) -> Result<HashMap<String, Arc
         };
         let params = IndexParams::parse_options(&text(8)?, dims, DEFAULT_KIND)
             .map_err(|e| Error::corrupt_file(format!("vector index {name}: {e}")))?;
-        let def = make_def(cat, &name, table, col, elem, params, ci.predicate.clone(), &sql)?;
+        let def = make_def(cat, &name, table, (col, elem, params), ci.predicate.clone(), &sql)?;
         out.insert(name.to_ascii_lowercase(), Arc::new(def));
         ok = cur.next(pager)?;
     }
@@ -579,13 +577,13 @@ pub fn finish_writes(cx: &mut Cx<'_>) -> Result<()> {
 
 /// The `k` nearest rows of `def` to `query` (a vector value), as `(rowid, distance)`, with an
 /// optional search width and an optional set of allowed rowids.
-pub fn search(
+pub fn search<S: std::hash::BuildHasher + Sync>(
     cx: &mut Cx<'_>,
     def: &VectorIndexDef,
     query: &Value,
     k: usize,
     search_l: Option<usize>,
-    allowed: Option<&rustc_hash::FxHashSet<i64>>,
+    allowed: Option<&std::collections::HashSet<i64, S>>,
 ) -> Result<Vec<(i64, f64)>> {
     let q = match query {
         Value::Blob(b) => Vector::from_blob(b),

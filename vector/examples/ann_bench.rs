@@ -5,6 +5,21 @@
 //! cargo run --profile ci -p embedlite-vector --example ann_bench -- \
 //!     datasets/cache/glove-50 'type=hnsw' 20,40,80,120,160
 //! ```
+//!
+//! Measured on the 2-core AMD EPYC (Genoa) test machine, shared with other work (noisy ±20 %),
+//! single-thread QPS at k = 10, hnswlib 0.8.0 (`M=16`, `ef_construction=200`, batch `knn_query`,
+//! one thread) in the same run:
+//!
+//! | dataset | system | beam | recall@10 | QPS |
+//! |---|---|---:|---:|---:|
+//! | glove-50 | embedlite HNSW (`M=16`, `insert_l=200`) | 80 | 0.9548 | 10,100–14,900 |
+//! | glove-50 | hnswlib | 80 | 0.9552 | 11,350–12,600 |
+//! | glove-50 | embedlite DiskANN (`R=48`, `insert_l=128`, `alpha=1.2`) | 40 | 0.9512 | 9,500–14,500 |
+//! | debian-384 | embedlite HNSW | 40 | 0.9550 | 6,250–7,900 |
+//! | debian-384 | hnswlib | 40 | 0.9559 | 9,400–11,300 |
+//! | debian-384 | embedlite DiskANN | 20 | 0.9515 | 8,260–8,300 |
+//! | debian-384 | embedlite DiskANN | 40 | 0.9769 | 4,970–4,980 |
+//!
 //! Arguments: dataset folder, index options (as in `CREATE INDEX`), comma-separated `search_l`
 //! values, then optional flags: `--seq` (insert one by one instead of `insert_batch`),
 //! `--n N` (first N base vectors; ground truth is then recomputed exactly), `--records`

@@ -428,6 +428,7 @@ fn scan_core(
         on: Vec::new(),
         access: Access::Scan,
         correlated: false,
+        width: usize::MAX,
     };
     b.plan_scan(vec![source], conds, agg_slot)
 }

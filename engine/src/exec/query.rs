@@ -10,7 +10,9 @@ use super::Cx;
 use crate::error::{Error, Result};
 use crate::functions;
 use crate::sql::coerce::{apply_affinity, Affinity};
-use crate::sql::plan::{Access, Body, CompoundOp, Core, Expr, OrderTerm, Select, Source, SourceKind};
+use crate::sql::plan::{
+    Access, Body, CompoundOp, Core, Expr, OrderTerm, Select, Source, SourceKind,
+};
 use crate::storage::btree::{Cursor, SeekOp, TreeKind};
 use crate::storage::record::{
     compare_record_to_key, compare_values, decode_record, encode_record, Collation, KeyInfo,
@@ -51,7 +53,9 @@ pub fn run_select(sel: &Select, cx: &mut Cx<'_>, max_rows: Option<usize>) -> Res
     let budget = if sel.order.is_empty() { want } else { None };
     let mut rows = match (&sel.body, want) {
         // ORDER BY ... LIMIT over one core: keep only the best rows while scanning.
-        (Body::Core(core), Some(w)) if !sel.order.is_empty() && !core.aggregate && !core.distinct => {
+        (Body::Core(core), Some(w))
+            if !sel.order.is_empty() && !core.aggregate && !core.distinct =>
+        {
             run_core_top(core, cx, &sel.order, w)?
         }
         _ => run_body(&sel.body, cx, budget)?,
@@ -134,7 +138,12 @@ fn cmp_order(order: &[OrderTerm], a: &[Value], b: &[Value]) -> Ordering {
 /// while scanning: rows are gathered up to twice `want`, then sorted and cut back, and a row that
 /// does not sort before the current `want`-th one is dropped at once. Only the sort keys are
 /// computed for a row that is dropped.
-fn run_core_top(core: &Core, cx: &mut Cx<'_>, order: &[OrderTerm], want: usize) -> Result<Vec<Row>> {
+fn run_core_top(
+    core: &Core,
+    cx: &mut Cx<'_>,
+    order: &[OrderTerm],
+    want: usize,
+) -> Result<Vec<Row>> {
     for f in &core.pre_filters {
         if !eval_true(f, cx)? {
             return Ok(Vec::new());
@@ -499,6 +508,35 @@ pub fn table_row(payload: &[u8], rowid: i64, table: &crate::sql::catalog::Table)
     Ok(row)
 }
 
+/// [`table_row`] decoding only the first `width` columns (the ones the query reads); the others
+/// are NULL.
+pub fn table_row_width(
+    payload: &[u8],
+    rowid: i64,
+    table: &crate::sql::catalog::Table,
+    width: usize,
+) -> Result<Row> {
+    let ncols = table.columns.len();
+    if width >= ncols {
+        return table_row(payload, rowid, table);
+    }
+    let rec = RecordView::parse(payload)?;
+    let mut row = Vec::with_capacity(ncols + 1);
+    for i in 0..width {
+        row.push(if i < rec.len() {
+            rec.get(i)?.to_owned()
+        } else {
+            table.columns[i].default_value.clone()
+        });
+    }
+    row.resize(ncols, Value::Null);
+    if let Some(a) = table.rowid_alias {
+        row[a] = Value::Integer(rowid);
+    }
+    row.push(Value::Integer(rowid));
+    Ok(row)
+}
+
 /// Converts a value to an exact rowid if it is one.
 fn as_rowid(v: Value) -> Option<i64> {
     match apply_affinity(v, Affinity::Numeric) {
@@ -592,7 +630,9 @@ fn for_each_row(
             if k == 0 {
                 return Ok(true);
             }
-            let hits = vector_index::search(cx, def, &query, k, search_l, None)?;
+            let hits = vector_index::search::<rustc_hash::FxBuildHasher>(
+                cx, def, &query, k, search_l, None,
+            )?;
             for (id, distance) in hits {
                 cx.env[src.slot] =
                     vec![Value::Integer(id), Value::Real(distance), Value::Integer(id)];
@@ -658,7 +698,8 @@ fn for_each_row(
                         if hi.is_some_and(|h| (rowid as f64) > h) {
                             break;
                         }
-                        let row = table_row(&cur.payload(cx.pager)?, rowid, &table)?;
+                        let row =
+                            table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
                         cx.env[src.slot] = row;
                         if !f(cx)? {
                             return Ok(false);
@@ -686,7 +727,8 @@ fn for_each_row(
                         let mut ok = cur.first(cx.pager)?;
                         while ok {
                             let rowid = cur.rowid(cx.pager)?;
-                            cx.env[src.slot] = table_row(&cur.payload(cx.pager)?, rowid, &table)?;
+                            cx.env[src.slot] =
+                                table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
                             let mut pass = true;
                             for c in filter {
                                 if !eval_true(c, cx)? {
@@ -711,7 +753,8 @@ fn for_each_row(
                         let mut ok = cur.first(cx.pager)?;
                         while ok {
                             let rowid = cur.rowid(cx.pager)?;
-                            cx.env[src.slot] = table_row(&cur.payload(cx.pager)?, rowid, &table)?;
+                            cx.env[src.slot] =
+                                table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
                             if !f(cx)? {
                                 return Ok(false);
                             }
@@ -721,7 +764,8 @@ fn for_each_row(
                     };
                     for (rowid, _) in hits {
                         if cur.seek_rowid(cx.pager, rowid)? {
-                            cx.env[src.slot] = table_row(&cur.payload(cx.pager)?, rowid, &table)?;
+                            cx.env[src.slot] =
+                                table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
                             if !f(cx)? {
                                 return Ok(false);
                             }
@@ -732,7 +776,8 @@ fn for_each_row(
                 Access::RowidEq(e) => {
                     let Some(rowid) = as_rowid(eval(e, cx)?) else { return Ok(true) };
                     if cur.seek_rowid(cx.pager, rowid)? {
-                        let row = table_row(&cur.payload(cx.pager)?, rowid, &table)?;
+                        let row =
+                            table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
                         cx.env[src.slot] = row;
                         return f(cx);
                     }
@@ -793,7 +838,8 @@ fn for_each_row(
                     }
                     for rowid in rowids {
                         if cur.seek_rowid(cx.pager, rowid)? {
-                            let row = table_row(&cur.payload(cx.pager)?, rowid, &table)?;
+                            let row =
+                                table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
                             cx.env[src.slot] = row;
                             if !f(cx)? {
                                 return Ok(false);

@@ -125,7 +125,8 @@ fn f32_body(b: &[u8]) -> Option<&[u8]> {
 thread_local! {
     /// Decoding buffers for the `float32` fast path, reused across calls so that a scan computing
     /// one distance per row does not allocate.
-    static F64_SCRATCH: RefCell<(Vec<f64>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static F64_SCRATCH: RefCell<(Vec<f64>, Vec<f64>, Vec<u8>)> =
+        const { RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
 }
 
 /// The `float32` elements of `body`, widened to `f64` (exactly) into `out`.
@@ -157,9 +158,15 @@ fn distance(name: &str, metric: Metric, a: &Value, b: &Value) -> Result<Value> {
                 let e = VectorError::DimensionMismatch { expected: x.len() / 4, got: y.len() / 4 };
                 return Err(err(name, &e));
             }
-            let d = F64_SCRATCH.with_borrow_mut(|(u, v)| {
+            let d = F64_SCRATCH.with_borrow_mut(|(u, v, key)| {
                 decode_f32_into(x, u);
-                decode_f32_into(y, v);
+                // The second operand is usually the same query vector for every row: decode it
+                // only when its bytes change.
+                if key.as_slice() != y {
+                    decode_f32_into(y, v);
+                    key.clear();
+                    key.extend_from_slice(y);
+                }
                 Kernel::<f64>::new(metric, u.len()).map(|k| k.distance(u, v))
             });
             return d.map(Value::Real).map_err(|e| err(name, &e));
@@ -328,7 +335,11 @@ mod tests {
 
     fn hex(v: &Value) -> String {
         let Value::Blob(b) = v else { panic!("not a blob: {v:?}") };
-        b.iter().map(|x| format!("{x:02X}")).collect()
+        b.iter().fold(String::new(), |mut s, x| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{x:02X}");
+            s
+        })
     }
 
     #[test]

@@ -1065,6 +1065,7 @@ impl<'c> Binder<'c> {
                 on: Vec::new(),
                 access: Access::Scan,
                 correlated: true,
+                width: usize::MAX,
             }],
             pre_filters: Vec::new(),
             filters: vec![Vec::new()],
@@ -1509,6 +1510,7 @@ impl<'c> Binder<'c> {
             on: Vec::new(),
             access: Access::Scan,
             correlated: false,
+            width: usize::MAX,
         });
     }
 
@@ -1553,6 +1555,7 @@ impl<'c> Binder<'c> {
             on: Vec::new(),
             access: Access::Scan,
             correlated,
+            width: usize::MAX,
         });
     }
 
@@ -1588,6 +1591,7 @@ impl<'c> Binder<'c> {
                 on: Vec::new(),
                 access: Access::Scan,
                 correlated: true,
+                width: usize::MAX,
             });
             return Ok(());
         }
@@ -1753,6 +1757,7 @@ impl<'c> Binder<'c> {
             on: Vec::new(),
             access: Access::Scan,
             correlated: true,
+            width: usize::MAX,
         });
         Ok(())
     }
@@ -1777,9 +1782,8 @@ impl<'c> Binder<'c> {
                 "vector_top_k takes an index name, a query vector, k and an optional search width",
             );
         }
-        let name = match self.expr(exprs[0])? {
-            Expr::Lit(Value::Text(n)) => n,
-            _ => return err("vector_top_k: the first argument must be the index name as a string"),
+        let Expr::Lit(Value::Text(name)) = self.expr(exprs[0])? else {
+            return err("vector_top_k: the first argument must be the index name as a string");
         };
         let def = self
             .cat
@@ -1811,6 +1815,7 @@ impl<'c> Binder<'c> {
             on: Vec::new(),
             access: Access::Scan,
             correlated: true,
+            width: usize::MAX,
         });
         Ok(())
     }
@@ -1897,6 +1902,7 @@ impl<'c> Binder<'c> {
         );
         // UPDATE and DELETE need whole rows.
         for src in &mut core.sources {
+            src.width = usize::MAX;
             if let Access::IndexEq { covering, .. } = &mut src.access {
                 *covering = false;
             }
@@ -2080,6 +2086,14 @@ impl<'c> Binder<'c> {
             let SourceKind::Table(table) = &src.kind else { continue };
             let ncols = table.columns.len();
             let alias = table.rowid_alias;
+            if !sub_reads.contains(&src.slot) {
+                src.width = used.get(&src.slot).map_or(0, |cols| {
+                    cols.iter()
+                        .filter(|&&c| c < ncols && Some(c) != alias)
+                        .max()
+                        .map_or(0, |c| c + 1)
+                });
+            }
             if let Access::IndexEq { index, covering, .. } = &mut src.access {
                 let in_index = |c: usize| {
                     c == ncols

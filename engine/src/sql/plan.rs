@@ -161,6 +161,9 @@ pub struct Source {
     pub access: Access,
     /// Whether the source depends on outer or earlier rows (re-computed per use).
     pub correlated: bool,
+    /// How many leading columns of a table's rows the query reads (`usize::MAX`: all); the
+    /// others are left NULL instead of being decoded.
+    pub width: usize,
 }
 
 /// An aggregate call.

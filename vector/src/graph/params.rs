@@ -3,11 +3,11 @@
 //!
 //! | option | alias | kind | range | default | trade-off |
 //! |---|---|---|---|---|---|
-//! | `type` | | both | `hnsw`, `diskann` | caller's | HNSW is faster at equal recall on the data we measured |
+//! | `type` | | both | `hnsw`, `diskann` | caller's | see the measurements in `examples/ann_bench.rs` |
 //! | `metric` | | both | `cosine`, `l2`, `l2sq`, `dot` | `cosine` | |
 //! | `max_neighbors` | `m` | both | `2..=256` | HNSW 16, DiskANN 48 | more: higher recall, more memory, slower inserts |
 //! | `insert_l` | `ef_construction` | both | `1..=4096` | HNSW 200, DiskANN 128 | beam width while inserting: better graph, slower build |
-//! | `search_l` | `ef_search` | both | `1..=100000` | HNSW 80, DiskANN 80 | default beam width of a query: recall against speed |
+//! | `search_l` | `ef_search` | both | `1..=100000` | HNSW 80, DiskANN 64 | default beam width of a query: recall against speed |
 //! | `alpha` | | both | `1.0..=4.0` | HNSW 1.0, DiskANN 1.2 | robust-prune slack: above 1 keeps longer edges |
 //! | `compress_neighbors` | | both | `float32` | `float32` | other codes are not supported yet |
 //! | `seed` | | both | any `u64` | `0x5eed` | seeds the level of each node (HNSW) |
@@ -89,7 +89,7 @@ impl IndexParams {
     pub fn new(kind: GraphKind, metric: Metric, dims: usize) -> Self {
         let (max_neighbors, insert_l, search_l, alpha) = match kind {
             GraphKind::Hnsw => (16, 200, 80, 1.0),
-            GraphKind::DiskAnn => (48, 128, 80, 1.2),
+            GraphKind::DiskAnn => (48, 128, 64, 1.2),
         };
         IndexParams {
             kind,
