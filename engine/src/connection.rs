@@ -133,9 +133,15 @@ impl Connection {
     }
 
     /// Opens with options.
+    ///
+    /// Connections of this process to the same file share the decoded vector indexes.
     pub fn open_with_options(path: &str, opts: OpenOptions) -> Result<Connection> {
         let db = storage::Database::open_with_options(path, opts)?;
-        Self::from_database(&db)
+        let mut conn = Self::from_database(&db)?;
+        if !path.is_empty() && path != ":memory:" {
+            conn.vectors = vector_index::Mirrors::with_shared(vector_index::shared_for(path));
+        }
+        Ok(conn)
     }
 
     /// Opens through any `Io` (tests use `SimIo` and `MemIo`).

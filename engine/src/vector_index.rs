@@ -33,7 +33,7 @@
 //! it again from the file.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use embedlite_vector::{GraphIndex, GraphKind, IndexParams, Vector, VectorType};
 use sqlparser::ast;
@@ -317,27 +317,74 @@ pub enum VecOp {
 
 #[derive(Debug)]
 struct Mirror {
-    graph: GraphIndex,
-    hashes: HashMap<i64, u32>,
+    graph: Arc<GraphIndex>,
+    hashes: Arc<HashMap<i64, u32>>,
     /// The file change counter the mirror matches (when not `modified`).
     counter: u32,
-    /// Changed by the open transaction.
+    /// Changed by the open transaction (then it is this connection's alone).
     modified: bool,
+}
+
+/// Committed mirrors of one database file, shared by the connections of this process that have
+/// it open: a second connection (a second Python thread, say) reuses the decoded index instead
+/// of loading its own. A connection that changes an index takes it out of here first (copying it
+/// only if another connection is searching it at that moment) and puts it back when it commits.
+#[derive(Debug, Default)]
+pub struct SharedMirrors {
+    map: Mutex<HashMap<String, (Arc<GraphIndex>, Arc<HashMap<i64, u32>>, u32)>>,
+}
+
+impl SharedMirrors {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (Arc<GraphIndex>, Arc<HashMap<i64, u32>>, u32)>>
+    {
+        self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The shared mirrors of the file at `path` (made absolute), created on first use; the registry
+/// keeps them only while a connection holds them.
+#[must_use]
+pub fn shared_for(path: &str) -> Arc<SharedMirrors> {
+    static REGISTRY: Mutex<Vec<(String, std::sync::Weak<SharedMirrors>)>> = Mutex::new(Vec::new());
+    let key = std::env::current_dir()
+        .map(|d| d.join(path).to_string_lossy().into_owned())
+        .unwrap_or_else(|_| path.to_string());
+    let mut reg = REGISTRY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    reg.retain(|(_, w)| w.strong_count() > 0);
+    if let Some(s) = reg.iter().find(|(k, _)| *k == key).and_then(|(_, w)| w.upgrade()) {
+        return s;
+    }
+    let s = Arc::new(SharedMirrors::default());
+    reg.push((key, Arc::downgrade(&s)));
+    s
 }
 
 /// The decoded vector indexes of one connection, by lower-case index name.
 #[derive(Debug, Default)]
 pub struct Mirrors {
     map: HashMap<String, Mirror>,
+    shared: Option<Arc<SharedMirrors>>,
 }
 
 impl Mirrors {
+    /// Mirrors that share committed indexes with the other connections holding `shared`.
+    #[must_use]
+    pub fn with_shared(shared: Arc<SharedMirrors>) -> Self {
+        Mirrors { map: HashMap::new(), shared: Some(shared) }
+    }
+
     /// The connection committed: the file's change counter went from `before` to `after`.
-    /// Mirrors in step with the file before stay in step.
+    /// Mirrors in step with the file before stay in step, and are published to the other
+    /// connections.
     pub fn committed(&mut self, before: u32, after: u32) {
-        for m in self.map.values_mut() {
+        for (name, m) in &mut self.map {
             if m.modified || m.counter == before {
                 m.counter = after;
+                if let Some(sh) = &self.shared {
+                    sh.lock().insert(name.clone(), (m.graph.clone(), m.hashes.clone(), after));
+                }
             }
             m.modified = false;
         }
@@ -350,12 +397,11 @@ impl Mirrors {
 
     /// Forgets an index (dropped).
     pub fn forget(&mut self, name: &str) {
-        self.map.remove(&name.to_ascii_lowercase());
-    }
-
-    /// Forgets every index.
-    pub fn clear(&mut self) {
-        self.map.clear();
+        let key = name.to_ascii_lowercase();
+        self.map.remove(&key);
+        if let Some(sh) = &self.shared {
+            sh.lock().remove(&key);
+        }
     }
 
     /// The mirror of `def`, loaded (or reloaded) from the file if needed.
@@ -364,10 +410,38 @@ impl Mirrors {
         let counter = change_counter(pager)?;
         let fresh = self.map.get(&key).is_some_and(|m| m.modified || m.counter == counter);
         if !fresh {
-            let m = load(pager, def, counter)?;
+            let published = self
+                .shared
+                .as_ref()
+                .and_then(|sh| sh.lock().get(&key).filter(|(_, _, c)| *c == counter).cloned());
+            let m = match published {
+                Some((graph, hashes, counter)) => {
+                    Mirror { graph, hashes, counter, modified: false }
+                }
+                None => {
+                    let m = load(pager, def, counter)?;
+                    if let (Some(sh), false) = (&self.shared, m.modified) {
+                        sh.lock().insert(key.clone(), (m.graph.clone(), m.hashes.clone(), counter));
+                    }
+                    m
+                }
+            };
             self.map.insert(key.clone(), m);
         }
         Ok(self.map.get_mut(&key).expect("inserted above"))
+    }
+
+    /// The mirror of `def`, made this connection's own for changes in the open transaction.
+    fn get_mut(&mut self, pager: &mut Pager, def: &VectorIndexDef) -> Result<&mut Mirror> {
+        let shared = self.shared.clone();
+        let m = self.get(pager, def)?;
+        if !m.modified {
+            if let Some(sh) = shared {
+                sh.lock().remove(&def.name.to_ascii_lowercase());
+            }
+            m.modified = true;
+        }
+        Ok(m)
     }
 
     /// Installs a freshly built index (after `CREATE INDEX` or `REINDEX`).
@@ -379,9 +453,13 @@ impl Mirrors {
         hashes: HashMap<i64, u32>,
     ) -> Result<()> {
         let counter = change_counter(pager)?;
+        let key = def.name.to_ascii_lowercase();
+        if let Some(sh) = &self.shared {
+            sh.lock().remove(&key);
+        }
         self.map.insert(
-            def.name.to_ascii_lowercase(),
-            Mirror { graph, hashes, counter, modified: true },
+            key,
+            Mirror { graph: Arc::new(graph), hashes: Arc::new(hashes), counter, modified: true },
         );
         Ok(())
     }
@@ -465,7 +543,12 @@ fn load(pager: &mut Pager, def: &VectorIndexDef, counter: u32) -> Result<Mirror>
             })
             .collect();
         if let Ok(graph) = GraphIndex::load(def.params.clone(), nodes) {
-            return Ok(Mirror { graph, hashes, counter, modified: false });
+            return Ok(Mirror {
+                graph: Arc::new(graph),
+                hashes: Arc::new(hashes),
+                counter,
+                modified: false,
+            });
         }
     }
     // The file's index does not match its table: rebuild it and rewrite the shadow table.
@@ -478,7 +561,7 @@ fn load(pager: &mut Pager, def: &VectorIndexDef, counter: u32) -> Result<Mirror>
     for key in shadow.keys() {
         btree::table_delete(pager, def.shadow_root, *key)?;
     }
-    let m = Mirror { graph, hashes, counter, modified: true };
+    let m = Mirror { graph: Arc::new(graph), hashes: Arc::new(hashes), counter, modified: true };
     let keys: Vec<i64> = rows.iter().map(|(k, _)| *k).collect();
     write_nodes(pager, def, &m, &keys)?;
     Ok(m)
@@ -513,10 +596,14 @@ pub fn build(pager: &mut Pager, mirrors: &mut Mirrors, def: &VectorIndexDef) -> 
     graph.insert_batch(&rows).map_err(|e| Error::Sql(format!("vector index {}: {e}", def.name)))?;
     graph.take_dirty();
     let hashes: HashMap<i64, u32> = rows.iter().map(|(k, v)| (*k, vector_hash(v))).collect();
-    let m = Mirror { graph, hashes, counter: 0, modified: true };
+    let m = Mirror { graph: Arc::new(graph), hashes: Arc::new(hashes), counter: 0, modified: true };
     let keys: Vec<i64> = rows.iter().map(|(k, _)| *k).collect();
     write_nodes(pager, def, &m, &keys)?;
-    mirrors.install(pager, def, m.graph, m.hashes)
+    let (graph, hashes) = (Arc::try_unwrap(m.graph), Arc::try_unwrap(m.hashes));
+    let (Ok(graph), Ok(hashes)) = (graph, hashes) else {
+        unreachable!("a new mirror has no other owner")
+    };
+    mirrors.install(pager, def, graph, hashes)
 }
 
 /// Makes sure the mirrors of `defs` are loaded before a statement changes their table (so that
@@ -548,18 +635,17 @@ pub fn finish_writes(cx: &mut Cx<'_>) -> Result<()> {
         .ok_or_else(|| Error::Misuse("vector indexes need a connection".into()))?;
     let mut touched: Vec<Arc<VectorIndexDef>> = Vec::new();
     for (def, op) in ops {
-        let m = mirrors.get(cx.pager, &def)?;
-        m.modified = true;
+        let m = mirrors.get_mut(cx.pager, &def)?;
         match op {
             VecOp::Upsert(key, v) => {
-                m.hashes.insert(key, vector_hash(&v));
-                m.graph
+                Arc::make_mut(&mut m.hashes).insert(key, vector_hash(&v));
+                Arc::make_mut(&mut m.graph)
                     .insert(key, &v)
                     .map_err(|e| Error::Sql(format!("vector index {}: {e}", def.name)))?;
             }
             VecOp::Remove(key) => {
-                m.hashes.remove(&key);
-                m.graph.remove(key);
+                Arc::make_mut(&mut m.hashes).remove(&key);
+                Arc::make_mut(&mut m.graph).remove(key);
             }
         }
         if !touched.iter().any(|d| Arc::ptr_eq(d, &def)) {
@@ -567,8 +653,8 @@ pub fn finish_writes(cx: &mut Cx<'_>) -> Result<()> {
         }
     }
     for def in touched {
-        let m = mirrors.get(cx.pager, &def)?;
-        let dirty = m.graph.take_dirty();
+        let m = mirrors.get_mut(cx.pager, &def)?;
+        let dirty = Arc::make_mut(&mut m.graph).take_dirty();
         let m = &*m;
         write_nodes(cx.pager, &def, m, &dirty)?;
     }

@@ -467,3 +467,34 @@ fn crash_during_index_writes() {
     // Most power cuts hit after some transactions committed (so the check above saw rows).
     assert!(checked * 2 >= seeds as usize, "only {checked} of {seeds} seeds had committed rows");
 }
+
+/// Two connections to one file share the decoded index, and neither sees the other's
+/// uncommitted changes.
+#[test]
+fn connections_share_committed_indexes_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    let path = path.to_str().expect("utf-8");
+    let mut a = Connection::open(path).expect("open a");
+    let mut b = Connection::open(path).expect("open b");
+    a.execute_batch("CREATE TABLE t (emb F32_BLOB(2)); CREATE INDEX i ON t (libsql_vector_idx(emb, 'metric=l2'));")
+        .expect("setup");
+    for i in 0..50 {
+        a.execute("INSERT INTO t VALUES (?)", &[blob(&[i as f32, 0.0])]).expect("insert");
+    }
+    let top = |c: &mut Connection| ints(c, "SELECT id FROM vector_top_k('i', '[100,0]', 3)", &[]);
+    assert_eq!(top(&mut b), [50, 49, 48]);
+    a.execute("BEGIN", &[]).expect("begin");
+    a.execute("INSERT INTO t VALUES (vector('[99,0]'))", &[]).expect("insert");
+    assert_eq!(top(&mut a), [51, 50, 49], "a sees its own change");
+    assert_eq!(top(&mut b), [50, 49, 48], "b does not see a's uncommitted row");
+    a.execute("COMMIT", &[]).expect("commit");
+    assert_eq!(top(&mut b), [51, 50, 49], "b sees the committed row");
+    b.execute("DELETE FROM t WHERE rowid = 51", &[]).expect("delete");
+    assert_eq!(top(&mut a), [50, 49, 48]);
+    a.execute("BEGIN", &[]).expect("begin");
+    a.execute("DELETE FROM t WHERE rowid = 50", &[]).expect("delete");
+    a.execute("ROLLBACK", &[]).expect("rollback");
+    assert_eq!(top(&mut a), [50, 49, 48]);
+    assert_eq!(top(&mut b), [50, 49, 48]);
+}

@@ -49,6 +49,19 @@ pub struct GraphIndex {
     pub(super) pool: ScratchPool,
 }
 
+/// A deep copy (graph, vectors and pending dirty keys); the copy gets its own search scratch.
+impl Clone for GraphIndex {
+    fn clone(&self) -> Self {
+        GraphIndex {
+            params: self.params.clone(),
+            graph: self.graph.clone(),
+            alpha: self.alpha,
+            level_mult: self.level_mult,
+            pool: ScratchPool::default(),
+        }
+    }
+}
+
 impl fmt::Debug for GraphIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GraphIndex")

@@ -43,7 +43,7 @@ pub(super) const MAX_LEVEL: u8 = 30;
 const NONE: u32 = u32::MAX;
 
 /// The graph storage. It knows the shape of the graph, not how it is built or searched.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Graph {
     pub(super) space: Space,
     dims: usize,
