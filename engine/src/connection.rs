@@ -258,6 +258,14 @@ impl Connection {
         } else {
             0
         };
+        if writing {
+            if let Err(e) = self.vectors.flush(pager) {
+                // The file's index is now behind its rows: the next load rebuilds it.
+                self.vectors.rolled_back();
+                return Err(e);
+            }
+        }
+        let pager = self.inner.pager();
         let changed = writing && pager.has_changes();
         pager.commit()?;
         if writing {
@@ -356,11 +364,11 @@ impl Connection {
         if let Some(sp) = sp {
             let pager = self.inner.pager();
             if r.is_err() && pager.state() == PagerState::Writing {
-                self.vectors.rolled_back();
                 pager.rollback_to_savepoint(sp)?;
             }
             pager.release_savepoint(sp);
         }
+        self.vectors.statement_done(r.is_ok());
         if r.is_err() && write {
             // Undo any catalog the failed statement loaded from its own changes.
             self.catalog_valid = false;
@@ -699,6 +707,8 @@ impl Connection {
                     self.savepoints.clear();
                 }
                 self.ensure_txn(true)?;
+                // The savepoint must see the index as the file holds it.
+                self.vectors.flush(self.inner.pager())?;
                 let depth = self.inner.pager().savepoint()?;
                 self.savepoints.push((name.value.clone(), depth));
                 empty()

@@ -319,11 +319,20 @@ pub enum VecOp {
 struct Mirror {
     graph: Arc<GraphIndex>,
     hashes: Arc<HashMap<i64, u32>>,
+    /// Changes of this transaction's finished statements not yet applied to `graph` (nor
+    /// written to the shadow table): applied together — inserts in parallel, each changed node
+    /// written once — before a search, a savepoint, a commit, or when there are many.
+    pending: Vec<VecOp>,
+    /// The definition the pending changes are for.
+    def: Option<Arc<VectorIndexDef>>,
     /// The file change counter the mirror matches (when not `modified`).
     counter: u32,
     /// Changed by the open transaction (then it is this connection's alone).
     modified: bool,
 }
+
+/// A committed mirror as shared: the graph, the vector hashes and the change counter they match.
+type Published = (Arc<GraphIndex>, Arc<HashMap<i64, u32>>, u32);
 
 /// Committed mirrors of one database file, shared by the connections of this process that have
 /// it open: a second connection (a second Python thread, say) reuses the decoded index instead
@@ -331,14 +340,11 @@ struct Mirror {
 /// only if another connection is searching it at that moment) and puts it back when it commits.
 #[derive(Debug, Default)]
 pub struct SharedMirrors {
-    map: Mutex<HashMap<String, (Arc<GraphIndex>, Arc<HashMap<i64, u32>>, u32)>>,
+    map: Mutex<HashMap<String, Published>>,
 }
 
 impl SharedMirrors {
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, (Arc<GraphIndex>, Arc<HashMap<i64, u32>>, u32)>>
-    {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Published>> {
         self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
@@ -349,8 +355,7 @@ impl SharedMirrors {
 pub fn shared_for(path: &str) -> Arc<SharedMirrors> {
     static REGISTRY: Mutex<Vec<(String, std::sync::Weak<SharedMirrors>)>> = Mutex::new(Vec::new());
     let key = std::env::current_dir()
-        .map(|d| d.join(path).to_string_lossy().into_owned())
-        .unwrap_or_else(|_| path.to_string());
+        .map_or_else(|_| path.to_string(), |d| d.join(path).to_string_lossy().into_owned());
     let mut reg = REGISTRY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     reg.retain(|(_, w)| w.strong_count() > 0);
     if let Some(s) = reg.iter().find(|(k, _)| *k == key).and_then(|(_, w)| w.upgrade()) {
@@ -366,13 +371,15 @@ pub fn shared_for(path: &str) -> Arc<SharedMirrors> {
 pub struct Mirrors {
     map: HashMap<String, Mirror>,
     shared: Option<Arc<SharedMirrors>>,
+    /// The running statement wrote shadow rows (so its failure must drop the mirrors).
+    wrote: bool,
 }
 
 impl Mirrors {
     /// Mirrors that share committed indexes with the other connections holding `shared`.
     #[must_use]
     pub fn with_shared(shared: Arc<SharedMirrors>) -> Self {
-        Mirrors { map: HashMap::new(), shared: Some(shared) }
+        Mirrors { map: HashMap::new(), shared: Some(shared), wrote: false }
     }
 
     /// The connection committed: the file's change counter went from `before` to `after`.
@@ -393,6 +400,28 @@ impl Mirrors {
     /// The transaction (or part of it) rolled back: forget what it changed.
     pub fn rolled_back(&mut self) {
         self.map.retain(|_, m| !m.modified);
+        self.wrote = false;
+    }
+
+    /// A statement ended. A failed one is undone in the file by its savepoint: it changed the
+    /// mirrors only if it wrote shadow rows (its own changes are applied only when it succeeds).
+    pub fn statement_done(&mut self, ok: bool) {
+        if !ok && self.wrote {
+            self.rolled_back();
+        }
+        self.wrote = false;
+    }
+
+    /// Applies every pending change and writes the changed nodes (before a commit or a
+    /// savepoint, so that the file holds the whole index).
+    pub fn flush(&mut self, pager: &mut Pager) -> Result<()> {
+        for m in self.map.values_mut() {
+            if !m.pending.is_empty() {
+                self.wrote = true;
+                apply_pending(pager, m)?;
+            }
+        }
+        Ok(())
     }
 
     /// Forgets an index (dropped).
@@ -405,7 +434,7 @@ impl Mirrors {
     }
 
     /// The mirror of `def`, loaded (or reloaded) from the file if needed.
-    fn get(&mut self, pager: &mut Pager, def: &VectorIndexDef) -> Result<&mut Mirror> {
+    fn get(&mut self, pager: &mut Pager, def: &VectorIndexDef, apply: bool) -> Result<&mut Mirror> {
         let key = def.name.to_ascii_lowercase();
         let counter = change_counter(pager)?;
         let fresh = self.map.get(&key).is_some_and(|m| m.modified || m.counter == counter);
@@ -414,27 +443,30 @@ impl Mirrors {
                 .shared
                 .as_ref()
                 .and_then(|sh| sh.lock().get(&key).filter(|(_, _, c)| *c == counter).cloned());
-            let m = match published {
-                Some((graph, hashes, counter)) => {
-                    Mirror { graph, hashes, counter, modified: false }
+            let m = if let Some((graph, hashes, counter)) = published {
+                Mirror { graph, hashes, counter, modified: false, pending: Vec::new(), def: None }
+            } else {
+                let m = load(pager, def, counter)?;
+                self.wrote |= m.modified;
+                if let (Some(sh), false) = (&self.shared, m.modified) {
+                    sh.lock().insert(key.clone(), (m.graph.clone(), m.hashes.clone(), counter));
                 }
-                None => {
-                    let m = load(pager, def, counter)?;
-                    if let (Some(sh), false) = (&self.shared, m.modified) {
-                        sh.lock().insert(key.clone(), (m.graph.clone(), m.hashes.clone(), counter));
-                    }
-                    m
-                }
+                m
             };
             self.map.insert(key.clone(), m);
         }
-        Ok(self.map.get_mut(&key).expect("inserted above"))
+        let m = self.map.get_mut(&key).expect("inserted above");
+        if apply && !m.pending.is_empty() {
+            self.wrote = true;
+            apply_pending(pager, m)?;
+        }
+        Ok(m)
     }
 
     /// The mirror of `def`, made this connection's own for changes in the open transaction.
     fn get_mut(&mut self, pager: &mut Pager, def: &VectorIndexDef) -> Result<&mut Mirror> {
         let shared = self.shared.clone();
-        let m = self.get(pager, def)?;
+        let m = self.get(pager, def, false)?;
         if !m.modified {
             if let Some(sh) = shared {
                 sh.lock().remove(&def.name.to_ascii_lowercase());
@@ -459,7 +491,14 @@ impl Mirrors {
         }
         self.map.insert(
             key,
-            Mirror { graph: Arc::new(graph), hashes: Arc::new(hashes), counter, modified: true },
+            Mirror {
+                graph: Arc::new(graph),
+                hashes: Arc::new(hashes),
+                counter,
+                modified: true,
+                pending: Vec::new(),
+                def: None,
+            },
         );
         Ok(())
     }
@@ -548,6 +587,8 @@ fn load(pager: &mut Pager, def: &VectorIndexDef, counter: u32) -> Result<Mirror>
                 hashes: Arc::new(hashes),
                 counter,
                 modified: false,
+                pending: Vec::new(),
+                def: None,
             });
         }
     }
@@ -561,7 +602,14 @@ fn load(pager: &mut Pager, def: &VectorIndexDef, counter: u32) -> Result<Mirror>
     for key in shadow.keys() {
         btree::table_delete(pager, def.shadow_root, *key)?;
     }
-    let m = Mirror { graph: Arc::new(graph), hashes: Arc::new(hashes), counter, modified: true };
+    let m = Mirror {
+        graph: Arc::new(graph),
+        hashes: Arc::new(hashes),
+        counter,
+        modified: true,
+        pending: Vec::new(),
+        def: None,
+    };
     let keys: Vec<i64> = rows.iter().map(|(k, _)| *k).collect();
     write_nodes(pager, def, &m, &keys)?;
     Ok(m)
@@ -596,7 +644,14 @@ pub fn build(pager: &mut Pager, mirrors: &mut Mirrors, def: &VectorIndexDef) -> 
     graph.insert_batch(&rows).map_err(|e| Error::Sql(format!("vector index {}: {e}", def.name)))?;
     graph.take_dirty();
     let hashes: HashMap<i64, u32> = rows.iter().map(|(k, v)| (*k, vector_hash(v))).collect();
-    let m = Mirror { graph: Arc::new(graph), hashes: Arc::new(hashes), counter: 0, modified: true };
+    let m = Mirror {
+        graph: Arc::new(graph),
+        hashes: Arc::new(hashes),
+        counter: 0,
+        modified: true,
+        pending: Vec::new(),
+        def: None,
+    };
     let keys: Vec<i64> = rows.iter().map(|(k, _)| *k).collect();
     write_nodes(pager, def, &m, &keys)?;
     let (graph, hashes) = (Arc::try_unwrap(m.graph), Arc::try_unwrap(m.hashes));
@@ -617,7 +672,7 @@ pub fn prepare_writes(cx: &mut Cx<'_>, defs: &[Arc<VectorIndexDef>]) -> Result<(
         };
     };
     for def in defs {
-        mirrors.get(cx.pager, def)?;
+        mirrors.get(cx.pager, def, false)?;
     }
     Ok(())
 }
@@ -633,32 +688,60 @@ pub fn finish_writes(cx: &mut Cx<'_>) -> Result<()> {
         .vectors
         .as_deref_mut()
         .ok_or_else(|| Error::Misuse("vector indexes need a connection".into()))?;
-    let mut touched: Vec<Arc<VectorIndexDef>> = Vec::new();
     for (def, op) in ops {
         let m = mirrors.get_mut(cx.pager, &def)?;
-        match op {
+        match &op {
             VecOp::Upsert(key, v) => {
-                Arc::make_mut(&mut m.hashes).insert(key, vector_hash(&v));
-                Arc::make_mut(&mut m.graph)
-                    .insert(key, &v)
-                    .map_err(|e| Error::Sql(format!("vector index {}: {e}", def.name)))?;
+                Arc::make_mut(&mut m.hashes).insert(*key, vector_hash(v));
             }
             VecOp::Remove(key) => {
-                Arc::make_mut(&mut m.hashes).remove(&key);
-                Arc::make_mut(&mut m.graph).remove(key);
+                Arc::make_mut(&mut m.hashes).remove(key);
             }
         }
-        if !touched.iter().any(|d| Arc::ptr_eq(d, &def)) {
-            touched.push(def);
+        m.pending.push(op);
+        m.def.get_or_insert(def);
+        if m.pending.len() >= MAX_PENDING {
+            let r = apply_pending(cx.pager, m);
+            mirrors.wrote = true;
+            r?;
         }
     }
-    for def in touched {
-        let m = mirrors.get_mut(cx.pager, &def)?;
-        let dirty = Arc::make_mut(&mut m.graph).take_dirty();
-        let m = &*m;
-        write_nodes(cx.pager, &def, m, &dirty)?;
-    }
     Ok(())
+}
+
+/// Pending changes applied at once when there are this many.
+const MAX_PENDING: usize = 20_000;
+
+/// Applies a mirror's pending changes in order — runs of inserts through the parallel
+/// `insert_batch`, runs of removals through `remove_batch` — then writes every changed node.
+fn apply_pending(pager: &mut Pager, m: &mut Mirror) -> Result<()> {
+    let def = m.def.clone().expect("a mirror with pending changes knows its index");
+    let pending = std::mem::take(&mut m.pending);
+    let graph = Arc::make_mut(&mut m.graph);
+    let mut i = 0;
+    while i < pending.len() {
+        let mut j = i;
+        if matches!(pending[i], VecOp::Upsert(..)) {
+            let mut batch = Vec::new();
+            while let Some(VecOp::Upsert(k, v)) = pending.get(j) {
+                batch.push((*k, v.clone()));
+                j += 1;
+            }
+            graph
+                .insert_batch(&batch)
+                .map_err(|e| Error::Sql(format!("vector index {}: {e}", def.name)))?;
+        } else {
+            let mut keys = Vec::new();
+            while let Some(VecOp::Remove(k)) = pending.get(j) {
+                keys.push(*k);
+                j += 1;
+            }
+            graph.remove_batch(&keys);
+        }
+        i = j;
+    }
+    let dirty = graph.take_dirty();
+    write_nodes(pager, &def, m, &dirty)
 }
 
 /// The `k` nearest rows of `def` to `query` (a vector value), as `(rowid, distance)`, with an
@@ -688,7 +771,7 @@ pub fn search<S: std::hash::BuildHasher + Sync>(
         .vectors
         .as_deref_mut()
         .ok_or_else(|| Error::Misuse("vector indexes need a connection".into()))?;
-    let m = mirrors.get(cx.pager, def)?;
+    let m = mirrors.get(cx.pager, def, true)?;
     let filter = allowed.map(|set| move |key: i64| set.contains(&key));
     let filter_ref: Option<&(dyn Fn(i64) -> bool + Sync)> =
         filter.as_ref().map(|f| f as &(dyn Fn(i64) -> bool + Sync));

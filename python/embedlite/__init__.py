@@ -17,6 +17,10 @@ Differences from ``sqlite3`` worth knowing:
   (stored as float32), binds as a libSQL vector blob (``sqlite3`` rejects both, so no valid
   ``sqlite3`` program changes meaning). ``Connection.insert_vectors`` inserts the rows of an
   ``(n, d)`` array in one call; ``vector_from_blob``/``vectors_from_blobs`` read them back.
+* ``VectorIndex``: the in-memory HNSW/DiskANN graph of embedlite's vector index without SQL,
+  keyed by ``int`` ids (``add(ids, vectors)``, ``search(query, k)``, ``remove(ids)``).
+  ``embedlite.memory.Memory`` is an agent memory (texts, metadata, embeddings) over plain SQL
+  tables; ``embedlite.integrations`` has LangChain and LlamaIndex vector stores.
 * Not yet: ``detect_types``/adapters/converters, ``create_function`` and the other callback
   hooks, ``iterdump``, ``backup``, blob I/O, Python 3.12's ``autocommit`` attribute.
 """
@@ -41,6 +45,7 @@ from embedlite._embedlite import (
     OperationalError,
     ProgrammingError,
     Row,
+    VectorIndex,
     Warning,
     sqlite_version,
     vector_blob,
@@ -70,6 +75,7 @@ __all__ = [
     "TimeFromTicks",
     "Timestamp",
     "TimestampFromTicks",
+    "VectorIndex",
     "Warning",
     "apilevel",
     "complete_statement",

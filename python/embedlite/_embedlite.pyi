@@ -1,8 +1,10 @@
 # Stubs of the native module (python/src). Checked against it by `python -m mypy.stubtest embedlite`.
 import os
 from types import TracebackType
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union, final
 
+import numpy as np
+from numpy.typing import NDArray
 from typing_extensions import Self, TypeAlias, disjoint_base
 
 _Value: TypeAlias = Union[None, int, float, str, bytes]
@@ -24,6 +26,7 @@ __all__ = [
     "OperationalError",
     "ProgrammingError",
     "Row",
+    "VectorIndex",
     "Warning",
     "sqlite_version",
     "vector_blob",
@@ -156,3 +159,35 @@ class Row:
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+@final
+class VectorIndex:
+    def __new__(
+        cls,
+        dim: int,
+        metric: str = "cosine",
+        kind: str = "hnsw",
+        *,
+        max_neighbors: Optional[int] = None,
+        insert_l: Optional[int] = None,
+        search_l: Optional[int] = None,
+        alpha: Optional[float] = None,
+        seed: Optional[int] = None,
+    ) -> Self: ...
+    def add(self, ids: Any, vectors: Any) -> None: ...
+    def search(
+        self, query: Any, k: int = 10, search_l: Optional[int] = None, *, exact: bool = False
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]: ...
+    def remove(self, ids: Any) -> int: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, id: int, /) -> bool: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def options(self) -> str: ...
+    @property
+    def memory_bytes(self) -> int: ...

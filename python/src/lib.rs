@@ -14,6 +14,7 @@
 //! | `convert`  | Python ↔ engine values, numpy vectors as blobs            |
 //! | `errors`   | the exception hierarchy and the error-code mapping        |
 //! | `sqltext`  | first keyword, blank SQL, identifier quoting              |
+//! | `vector_index` | `VectorIndex`: the graph index without SQL            |
 
 mod connection;
 mod convert;
@@ -21,6 +22,7 @@ mod cursor;
 mod errors;
 mod row;
 mod sqltext;
+mod vector_index;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -38,6 +40,7 @@ fn embedlite_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<connection::Connection>()?;
     m.add_class::<cursor::Cursor>()?;
     m.add_class::<row::Row>()?;
+    m.add_class::<vector_index::VectorIndex>()?;
     errors::register(m)?;
     m.add_function(wrap_pyfunction!(vector_blob, m)?)?;
     m.add("sqlite_version", embedlite::functions::SQLITE_VERSION)?;

@@ -462,10 +462,6 @@ class LibsqlBrute(SqlSystem):
     def query_sql(self):
         return f"SELECT id FROM t ORDER BY {self.distance_fn[self.metric]}(emb, ?) LIMIT ?"
 
-    def _run(self, cur, blob: bytes, k: int) -> np.ndarray:
-        cur.execute(self.query_sql(), (blob, k))
-        return _pad([r[0] - 1 for r in cur.fetchall()], k)
-
 
 class LibsqlDiskann(LibsqlBrute):
     """libSQL's DiskANN index (``libsql_vector_idx`` + ``vector_top_k``), default build settings.
@@ -644,6 +640,9 @@ class EmbedliteBrute(Embedlite):
 
     def query_sql(self):
         return f"SELECT id FROM t ORDER BY {self.distance_fn[self.metric]}(emb, ?) LIMIT ?"
+
+    def _run(self, cur, blob: bytes, k: int) -> np.ndarray:
+        return SqlSystem._run(self, cur, blob, k)
 
 
 SYSTEMS: dict[str, type[System]] = {cls.name: cls for cls in (

@@ -190,7 +190,8 @@ impl GraphIndex {
     /// defines them), sorted by `(distance, key)`.
     ///
     /// `search_l` (default [`IndexParams::search_l`], at least `k`) is the beam width: larger
-    /// is slower and finds the true neighbours more often. With a filter the walk still passes
+    /// is slower and finds the true neighbours more often; one of at least [`GraphIndex::len`]
+    /// scans every node, so that its answer is exact. With a filter the walk still passes
     /// through non-matching nodes and goes on until `search_l` matching ones are found or the
     /// reachable graph is exhausted.
     ///
@@ -202,11 +203,16 @@ impl GraphIndex {
         search_l: Option<usize>,
         filter: Option<KeyFilter<'_>>,
     ) -> Result<Vec<(i64, f64)>, VectorError> {
+        let ef = search_l.unwrap_or(self.params.search_l).max(k);
+        if ef >= self.len() {
+            // A beam as wide as the index visits everything it can reach; a scan also finds the
+            // nodes that pruning left without incoming edges, and costs no more.
+            return self.search_exact(query, k, filter);
+        }
         let filter: Option<&dyn Fn(i64) -> bool> = match filter {
             Some(f) => Some(f),
             None => None,
         };
-        let ef = search_l.unwrap_or(self.params.search_l).max(k);
         self.pool.with(|s| {
             let mut q = std::mem::take(&mut s.query);
             self.graph.space.prepare(query, &mut q)?;
