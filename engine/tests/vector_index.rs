@@ -108,6 +108,27 @@ fn libsql_surface() {
         )
         .expect("exact with parameters");
     assert_eq!(r.rows, vec![vec![Value::Text("Blade Runner".into())]]);
+    // The exact scan (no index for l2) computes the same distances, and reports the same
+    // errors, as the plain query.
+    let plain = c
+        .query("SELECT title, vector_distance_l2(emb, '[4,5,6]') AS d FROM movies ORDER BY d", &[])
+        .expect("plain");
+    let fast = c
+        .query(
+            "SELECT title, vector_distance_l2(emb, '[4,5,6]') AS d FROM movies ORDER BY d LIMIT 3",
+            &[],
+        )
+        .expect("fast");
+    assert_eq!(fast.rows, plain.rows[..3]);
+    c.execute("INSERT INTO movies VALUES ('Null', 2024, NULL)", &[]).expect("null row");
+    for sql in [
+        "SELECT title FROM movies ORDER BY vector_distance_l2(emb, '[4,5,6]')",
+        "SELECT title FROM movies ORDER BY vector_distance_l2(emb, '[4,5,6]') LIMIT 2",
+    ] {
+        let e = c.query(sql, &[]).expect_err("NULL is not a vector");
+        assert!(e.to_string().contains("got NULL"), "{sql}: {e}");
+    }
+    c.execute("DELETE FROM movies WHERE title = 'Null'", &[]).expect("delete");
     // k and the optional search width.
     assert_eq!(
         ints(&mut c, "SELECT id FROM vector_top_k('movies_idx', '[4,5,6]', 2, 100)", &[]).len(),
@@ -251,6 +272,16 @@ fn planner_uses_the_index_for_order_by_distance() {
     ] {
         let p = plan(&mut c, exact_sql);
         assert!(!p.contains("VECTOR"), "{exact_sql}: {p}");
+    }
+    // The filter's own plan may seek an index; a very selective one is answered exactly.
+    c.execute("CREATE INDEX t_cat ON t (cat)", &[]).expect("index on cat");
+    for q in &queries[..5] {
+        let got = ints(
+            &mut c,
+            "SELECT rowid FROM t WHERE cat = 42 ORDER BY vector_distance_cos(emb, ?) LIMIT 10",
+            &[blob(q)],
+        );
+        assert_eq!(got, exact(&model, q, 10, |id| (id - 1) % 100 == 42));
     }
     // OFFSET counts into k.
     let p = [blob(&queries[0])];

@@ -2,7 +2,7 @@
 //! aggregates, compound selects, recursive CTEs, sorting and limits.
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use super::eval::{eval, eval_true};
@@ -20,6 +20,24 @@ use crate::storage::record::{
 };
 use crate::storage::Value;
 use crate::vector_index;
+
+/// An `f64` ordered by `total_cmp`, for heaps of distances.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TotalF64(f64);
+
+impl Eq for TotalF64 {}
+
+impl PartialOrd for TotalF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TotalF64 {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
 
 /// A count argument of `vector_top_k`: a non-negative integer (`None` for NULL).
 fn count_arg(v: Value, what: &str) -> Result<Option<usize>> {
@@ -720,28 +738,19 @@ fn for_each_row(
                     if matches!(query, Value::Null) || k == 0 {
                         return Ok(true);
                     }
-                    let allowed = if filter.is_empty() {
-                        None
-                    } else {
-                        let mut set = rustc_hash::FxHashSet::default();
-                        let mut ok = cur.first(cx.pager)?;
-                        while ok {
-                            let rowid = cur.rowid(cx.pager)?;
-                            cx.env[src.slot] =
-                                table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
-                            let mut pass = true;
-                            for c in filter {
-                                if !eval_true(c, cx)? {
-                                    pass = false;
-                                    break;
+                    let allowed = match filter {
+                        None => None,
+                        Some(plan) => {
+                            let mut set = rustc_hash::FxHashSet::default();
+                            let (slot, ncols) = (src.slot, table.columns.len());
+                            for_each_match(plan, cx, &mut |cx| {
+                                if let Value::Integer(rowid) = cx.env[slot][ncols] {
+                                    set.insert(rowid);
                                 }
-                            }
-                            if pass {
-                                set.insert(rowid);
-                            }
-                            ok = cur.next(cx.pager)?;
+                                Ok(true)
+                            })?;
+                            Some(set)
                         }
-                        Some(set)
                     };
                     let hits = if k == usize::MAX {
                         None
@@ -763,6 +772,62 @@ fn for_each_row(
                         return Ok(true);
                     };
                     for (rowid, _) in hits {
+                        if cur.seek_rowid(cx.pager, rowid)? {
+                            cx.env[src.slot] =
+                                table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
+                            if !f(cx)? {
+                                return Ok(false);
+                            }
+                        }
+                    }
+                    Ok(true)
+                }
+                Access::ExactVector { column, func, query, k, row_first } => {
+                    let query = eval(query, cx)?;
+                    let k = match eval(k, cx)? {
+                        Value::Integer(k) if k >= 0 => k as usize,
+                        _ => usize::MAX,
+                    };
+                    // The k best (distance, rowid) pairs; rows come in rowid order, so ties keep
+                    // the order a stable sort of every row would give.
+                    let mut best: BinaryHeap<(TotalF64, i64)> = BinaryHeap::new();
+                    let mut ok = cur.first(cx.pager)?;
+                    while ok && k > 0 {
+                        let rowid = cur.rowid(cx.pager)?;
+                        let payload = cur.payload(cx.pager)?;
+                        let rec = RecordView::parse(&payload)?;
+                        let cell = if *column < rec.len() { Some(rec.get(*column)?) } else { None };
+                        let fast = match cell {
+                            Some(crate::storage::ValueRef::Blob(b)) => {
+                                functions::vector::blob_distance(func.0, b, &query)
+                            }
+                            _ => None,
+                        };
+                        let d = if let Some(d) = fast {
+                            d?
+                        } else {
+                            let v = cell.map_or_else(
+                                || table.columns[*column].default_value.clone(),
+                                |c| c.to_owned(),
+                            );
+                            let args =
+                                if *row_first { [v, query.clone()] } else { [query.clone(), v] };
+                            match (func.1)(cx.fnctx, &args)? {
+                                Value::Real(d) => d,
+                                Value::Integer(i) => i as f64,
+                                _ => f64::NEG_INFINITY,
+                            }
+                        };
+                        let key = (TotalF64(d), rowid);
+                        if best.len() < k {
+                            best.push(key);
+                        } else if best.peek().is_some_and(|top| key < *top) {
+                            best.pop();
+                            best.push(key);
+                        }
+                        ok = cur.next(cx.pager)?;
+                    }
+                    for (_, rowid) in best.into_sorted_vec() {
                         if cur.seek_rowid(cx.pager, rowid)? {
                             cx.env[src.slot] =
                                 table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
@@ -928,8 +993,11 @@ fn explain_body(body: &Body, parent: i64, rows: &mut Vec<Vec<Value>>) {
                                 cols.join(" AND ")
                             )
                         }
+                        Access::ExactVector { .. } => {
+                            format!("SCAN {} (exact nearest k by distance)", t.name)
+                        }
                         Access::Vector { def, filter, .. } => {
-                            let f = if filter.is_empty() { "" } else { " FILTERED" };
+                            let f = if filter.is_some() { " FILTERED" } else { "" };
                             format!(
                                 "SCAN {} USING VECTOR INDEX {}{f} (nearest k)",
                                 t.name, def.name

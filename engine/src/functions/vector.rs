@@ -147,6 +147,40 @@ fn widened(ty: VectorType) -> bool {
     matches!(ty, VectorType::F32 | VectorType::BF16)
 }
 
+/// The distance between two `float32` blob bodies of the same length, widened to `f64`.
+fn f32_distance(name: &str, metric: Metric, x: &[u8], y: &[u8]) -> Result<f64> {
+    let d = F64_SCRATCH.with_borrow_mut(|(u, v, key)| {
+        decode_f32_into(x, u);
+        // The second operand is usually the same query vector for every row: decode it only
+        // when its bytes change.
+        if key.as_slice() != y {
+            decode_f32_into(y, v);
+            key.clear();
+            key.extend_from_slice(y);
+        }
+        Kernel::<f64>::new(metric, u.len()).map(|k| k.distance(u, v))
+    });
+    d.map_err(|e| err(name, &e))
+}
+
+/// For a scan computing `name(column, query)` (or `name(query, column)`) over many rows: the
+/// distance between a row's blob, borrowed from its page, and `query`, with exactly the result
+/// the function gives. `None` when `name` is not a distance function or either side is not a
+/// plain `float32` blob of the other's length: the caller then calls the function itself (which
+/// also reports any error).
+#[must_use]
+pub fn blob_distance(name: &str, row: &[u8], query: &Value) -> Option<Result<f64>> {
+    let metric = match name {
+        "vector_distance_cos" => Metric::Cosine,
+        "vector_distance_l2" => Metric::L2,
+        "vector_distance_dot" => Metric::Dot,
+        _ => return None,
+    };
+    let Value::Blob(q) = query else { return None };
+    let (x, y) = (f32_body(row)?, f32_body(q)?);
+    (x.len() == y.len()).then(|| f32_distance(name, metric, x, y))
+}
+
 /// The distance between two vector arguments under `metric`.
 fn distance(name: &str, metric: Metric, a: &Value, b: &Value) -> Result<Value> {
     // Fast path: two float32 blobs (the common case in `ORDER BY vector_distance_cos(emb, ?)`),
@@ -158,18 +192,7 @@ fn distance(name: &str, metric: Metric, a: &Value, b: &Value) -> Result<Value> {
                 let e = VectorError::DimensionMismatch { expected: x.len() / 4, got: y.len() / 4 };
                 return Err(err(name, &e));
             }
-            let d = F64_SCRATCH.with_borrow_mut(|(u, v, key)| {
-                decode_f32_into(x, u);
-                // The second operand is usually the same query vector for every row: decode it
-                // only when its bytes change.
-                if key.as_slice() != y {
-                    decode_f32_into(y, v);
-                    key.clear();
-                    key.extend_from_slice(y);
-                }
-                Kernel::<f64>::new(metric, u.len()).map(|k| k.distance(u, v))
-            });
-            return d.map(Value::Real).map_err(|e| err(name, &e));
+            return f32_distance(name, metric, x, y).map(Value::Real);
         }
     }
     let (x, y) = (arg(name, a)?, arg(name, b)?);

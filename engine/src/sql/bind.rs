@@ -1823,7 +1823,7 @@ impl<'c> Binder<'c> {
     /// Plans `SELECT ... FROM t [WHERE ...] ORDER BY vector_distance_xxx(col, q) LIMIT k` as a
     /// search of a vector index on `t.col` with the same metric (approximate, as pgvector does;
     /// `FROM t NOT INDEXED` asks for the exact answer).
-    fn use_vector_index(&self, sel: &mut Select) {
+    fn use_vector_index(&mut self, sel: &mut Select) {
         let (Some(limit), [term]) = (&sel.limit, sel.order.as_slice()) else { return };
         if term.desc {
             return;
@@ -1834,13 +1834,10 @@ impl<'c> Binder<'c> {
         }
         let src = &core.sources[0];
         let SourceKind::Table(table) = &src.kind else { return };
-        if src.left_join
-            || !matches!(src.access, Access::Scan)
-            || self.not_indexed.contains(&src.slot)
-        {
+        if src.left_join || !matches!(src.access, Access::Scan) {
             return;
         }
-        let Some(Expr::Func(fname, _, args)) = core.output.get(term.key) else { return };
+        let Some(Expr::Func(fname, func, args)) = core.output.get(term.key) else { return };
         let metric = match *fname {
             "vector_distance_cos" => embedlite_vector::Metric::Cosine,
             "vector_distance_l2" => embedlite_vector::Metric::L2,
@@ -1852,20 +1849,20 @@ impl<'c> Binder<'c> {
             walk_expr(e, &mut |_, _| cols += 1, &mut |_| subs += 1);
             cols + subs == 0
         };
-        let (col, query) = match args.as_slice() {
-            [Expr::Col(s, c), q] | [q, Expr::Col(s, c)] if *s == src.slot && constant(q) => {
-                (*c, q.clone())
-            }
+        let (col, query, row_first) = match args.as_slice() {
+            [Expr::Col(s, c), q] if *s == src.slot && constant(q) => (*c, q.clone(), true),
+            [q, Expr::Col(s, c)] if *s == src.slot && constant(q) => (*c, q.clone(), false),
             _ => return,
         };
-        let Some(def) = self
-            .cat
-            .vector_indexes_of(&table.name)
-            .into_iter()
-            .find(|d| d.column == col && d.params.metric == metric && d.predicate.is_none())
-        else {
-            return;
+        let def = if self.not_indexed.contains(&src.slot) {
+            None
+        } else {
+            self.cat
+                .vector_indexes_of(&table.name)
+                .into_iter()
+                .find(|d| d.column == col && d.params.metric == metric && d.predicate.is_none())
         };
+        let (fname, func) = (*fname, *func);
         let k = match &sel.offset {
             Some(o) => Expr::Arith(
                 super::coerce::ArithOp::Add,
@@ -1874,7 +1871,41 @@ impl<'c> Binder<'c> {
             ),
             None => limit.clone(),
         };
-        let filter = core.filters.first().cloned().unwrap_or_default();
+        let Some(def) = def else {
+            // No index: an exact scan that keeps the k best rows by the distance alone, reading
+            // the vector from each page without building the row (unfiltered queries only).
+            if core.filters.first().is_none_or(Vec::is_empty)
+                && col < table.columns.len()
+                && Some(col) != table.rowid_alias
+            {
+                core.sources[0].access =
+                    Access::ExactVector { column: col, func: (fname, func), query, k, row_first };
+            }
+            return;
+        };
+        // The rows the WHERE conditions allow come from a plan of their own, which may seek an
+        // index and reads only the columns the conditions need.
+        let conds = core.filters.first().cloned().unwrap_or_default();
+        let filter = if conds.is_empty() {
+            None
+        } else {
+            let mut src = core.sources[0].clone();
+            src.access = Access::Scan;
+            let aggctx = AggCtx { slot: core.agg_slot, calls: Vec::new() };
+            let plan = self.plan_core(
+                vec![src],
+                conds,
+                Vec::new(),
+                Vec::new(),
+                aggctx,
+                false,
+                None,
+                Vec::new(),
+                0,
+                false,
+            );
+            Some(Box::new(plan))
+        };
         core.sources[0].access = Access::Vector { def, query, k, filter };
     }
 
@@ -2065,10 +2096,9 @@ impl<'c> Binder<'c> {
                         lo.iter().chain(hi.iter()).for_each(|(e, _)| note(e));
                     }
                     Access::IndexEq { keys, .. } => keys.iter().for_each(|(e, _)| note(e)),
-                    Access::Vector { query, k, filter, .. } => {
+                    Access::Vector { query, k, .. } | Access::ExactVector { query, k, .. } => {
                         note(query);
                         note(k);
-                        filter.iter().for_each(&mut note);
                     }
                     Access::Scan => {}
                 }

@@ -120,12 +120,24 @@ pub enum Access {
     /// covering seek reads the columns from the index entries alone.
     IndexEq { index: Arc<Index>, keys: Vec<(Expr, Affinity)>, covering: bool },
     /// The `k` rows nearest to `query` by a vector index (for `ORDER BY vector_distance_xxx(col,
-    /// query) LIMIT k`), among the rows that pass `filter` (the source's `WHERE` conditions).
+    /// query) LIMIT k`), among the rows that `filter` (the source's `WHERE` conditions, planned
+    /// on their own) yields.
     Vector {
         def: Arc<crate::vector_index::VectorIndexDef>,
         query: Expr,
         k: Expr,
-        filter: Vec<Expr>,
+        filter: Option<Box<Core>>,
+    },
+    /// The `k` rows nearest to `query` by an exact scan (`ORDER BY func(column, query) LIMIT k`
+    /// without a vector index): only the distance is computed for each row, from the vector
+    /// read in place, and only the `k` best rows are built.
+    ExactVector {
+        column: usize,
+        func: (&'static str, crate::functions::ScalarFn),
+        query: Expr,
+        k: Expr,
+        /// The column is the function's first argument (else its second).
+        row_first: bool,
     },
 }
 
