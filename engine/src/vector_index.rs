@@ -334,6 +334,19 @@ struct Mirror {
 /// A committed mirror as shared: the graph, the vector hashes and the change counter they match.
 type Published = (Arc<GraphIndex>, Arc<HashMap<i64, u32>>, u32);
 
+impl Mirror {
+    fn new(graph: GraphIndex, hashes: HashMap<i64, u32>, counter: u32, modified: bool) -> Self {
+        Mirror {
+            graph: Arc::new(graph),
+            hashes: Arc::new(hashes),
+            counter,
+            modified,
+            pending: Vec::new(),
+            def: None,
+        }
+    }
+}
+
 /// Committed mirrors of one database file, shared by the connections of this process that have
 /// it open: a second connection (a second Python thread, say) reuses the decoded index instead
 /// of loading its own. A connection that changes an index takes it out of here first (copying it
@@ -489,17 +502,7 @@ impl Mirrors {
         if let Some(sh) = &self.shared {
             sh.lock().remove(&key);
         }
-        self.map.insert(
-            key,
-            Mirror {
-                graph: Arc::new(graph),
-                hashes: Arc::new(hashes),
-                counter,
-                modified: true,
-                pending: Vec::new(),
-                def: None,
-            },
-        );
+        self.map.insert(key, Mirror::new(graph, hashes, counter, true));
         Ok(())
     }
 }
@@ -582,14 +585,7 @@ fn load(pager: &mut Pager, def: &VectorIndexDef, counter: u32) -> Result<Mirror>
             })
             .collect();
         if let Ok(graph) = GraphIndex::load(def.params.clone(), nodes) {
-            return Ok(Mirror {
-                graph: Arc::new(graph),
-                hashes: Arc::new(hashes),
-                counter,
-                modified: false,
-                pending: Vec::new(),
-                def: None,
-            });
+            return Ok(Mirror::new(graph, hashes, counter, false));
         }
     }
     // The file's index does not match its table: rebuild it and rewrite the shadow table.
@@ -602,14 +598,7 @@ fn load(pager: &mut Pager, def: &VectorIndexDef, counter: u32) -> Result<Mirror>
     for key in shadow.keys() {
         btree::table_delete(pager, def.shadow_root, *key)?;
     }
-    let m = Mirror {
-        graph: Arc::new(graph),
-        hashes: Arc::new(hashes),
-        counter,
-        modified: true,
-        pending: Vec::new(),
-        def: None,
-    };
+    let m = Mirror::new(graph, hashes, counter, true);
     let keys: Vec<i64> = rows.iter().map(|(k, _)| *k).collect();
     write_nodes(pager, def, &m, &keys)?;
     Ok(m)
@@ -644,14 +633,7 @@ pub fn build(pager: &mut Pager, mirrors: &mut Mirrors, def: &VectorIndexDef) -> 
     graph.insert_batch(&rows).map_err(|e| Error::Sql(format!("vector index {}: {e}", def.name)))?;
     graph.take_dirty();
     let hashes: HashMap<i64, u32> = rows.iter().map(|(k, v)| (*k, vector_hash(v))).collect();
-    let m = Mirror {
-        graph: Arc::new(graph),
-        hashes: Arc::new(hashes),
-        counter: 0,
-        modified: true,
-        pending: Vec::new(),
-        def: None,
-    };
+    let m = Mirror::new(graph, hashes, 0, true);
     let keys: Vec<i64> = rows.iter().map(|(k, _)| *k).collect();
     write_nodes(pager, def, &m, &keys)?;
     let (graph, hashes) = (Arc::try_unwrap(m.graph), Arc::try_unwrap(m.hashes));

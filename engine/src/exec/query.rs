@@ -21,6 +21,26 @@ use crate::storage::record::{
 use crate::storage::Value;
 use crate::vector_index;
 
+/// Calls `f` with the rows `rowids` of `table` in that order (skipping missing ones).
+fn rows_by_rowid(
+    rowids: impl Iterator<Item = i64>,
+    src: &Source,
+    table: &crate::sql::catalog::Table,
+    cx: &mut Cx<'_>,
+    f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>,
+) -> Result<bool> {
+    let mut cur = Cursor::new(table.root, TreeKind::Table);
+    for rowid in rowids {
+        if cur.seek_rowid(cx.pager, rowid)? {
+            cx.env[src.slot] = table_row_width(&cur.payload(cx.pager)?, rowid, table, src.width)?;
+            if !f(cx)? {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
 /// An `f64` ordered by `total_cmp`, for heaps of distances.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct TotalF64(f64);
@@ -771,16 +791,7 @@ fn for_each_row(
                         }
                         return Ok(true);
                     };
-                    for (rowid, _) in hits {
-                        if cur.seek_rowid(cx.pager, rowid)? {
-                            cx.env[src.slot] =
-                                table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
-                            if !f(cx)? {
-                                return Ok(false);
-                            }
-                        }
-                    }
-                    Ok(true)
+                    rows_by_rowid(hits.into_iter().map(|(r, _)| r), src, &table, cx, f)
                 }
                 Access::ExactVector { column, func, query, k, row_first } => {
                     let query = eval(query, cx)?;
@@ -827,16 +838,13 @@ fn for_each_row(
                         }
                         ok = cur.next(cx.pager)?;
                     }
-                    for (_, rowid) in best.into_sorted_vec() {
-                        if cur.seek_rowid(cx.pager, rowid)? {
-                            cx.env[src.slot] =
-                                table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
-                            if !f(cx)? {
-                                return Ok(false);
-                            }
-                        }
-                    }
-                    Ok(true)
+                    rows_by_rowid(
+                        best.into_sorted_vec().into_iter().map(|(_, r)| r),
+                        src,
+                        &table,
+                        cx,
+                        f,
+                    )
                 }
                 Access::RowidEq(e) => {
                     let Some(rowid) = as_rowid(eval(e, cx)?) else { return Ok(true) };

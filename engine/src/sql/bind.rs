@@ -1731,35 +1731,50 @@ impl<'c> Binder<'c> {
         if bound.is_empty() || bound.len() > 2 {
             return err(format!("wrong number of arguments to {name}()"));
         }
-        let slot = self.alloc_slot();
         let names =
             ["key", "value", "type", "atom", "id", "parent", "fullkey", "path", "json", "root"];
-        let metas = names
+        let kind = SourceKind::JsonEach { args: bound, recursive: lname == "json_tree" };
+        self.function_source(&names, &["json", "root"], kind, alias, left_join, sources);
+        Ok(())
+    }
+
+    /// Adds a table-valued function's rows as a source (re-computed for each outer row) with
+    /// the columns `names`, of which `hidden` are left out of `*`.
+    fn function_source(
+        &mut self,
+        names: &[&str],
+        hidden: &[&str],
+        kind: SourceKind,
+        alias: &str,
+        left_join: bool,
+        sources: &mut Vec<Source>,
+    ) {
+        let slot = self.alloc_slot();
+        let cols = names
             .iter()
             .map(|n| ColMeta {
                 name: (*n).to_string(),
                 aff: None,
                 coll: None,
-                hidden: matches!(*n, "json" | "root"),
+                hidden: hidden.contains(n),
             })
             .collect();
         self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc {
             name: lower(alias),
-            cols: metas,
+            cols,
             slot,
             has_rowid: true,
         });
         sources.push(Source {
             slot,
             ncols: names.len(),
-            kind: SourceKind::JsonEach { args: bound, recursive: lname == "json_tree" },
+            kind,
             left_join,
             on: Vec::new(),
             access: Access::Scan,
             correlated: true,
             width: usize::MAX,
         });
-        Ok(())
     }
 
     /// `vector_top_k('index', query, k [, search_l])`: rows `(id, distance)`.
@@ -1795,28 +1810,8 @@ impl<'c> Binder<'c> {
         for e in &exprs[1..] {
             bound.push(self.expr(e)?);
         }
-        let slot = self.alloc_slot();
-        let names = ["id", "distance"];
-        let metas = names
-            .iter()
-            .map(|n| ColMeta { name: (*n).to_string(), aff: None, coll: None, hidden: false })
-            .collect();
-        self.scopes.last_mut().expect("scope pushed").srcs.push(ScopeSrc {
-            name: lower(alias),
-            cols: metas,
-            slot,
-            has_rowid: true,
-        });
-        sources.push(Source {
-            slot,
-            ncols: names.len(),
-            kind: SourceKind::VectorTopK { def, args: bound },
-            left_join,
-            on: Vec::new(),
-            access: Access::Scan,
-            correlated: true,
-            width: usize::MAX,
-        });
+        let kind = SourceKind::VectorTopK { def, args: bound };
+        self.function_source(&["id", "distance"], &[], kind, alias, left_join, sources);
         Ok(())
     }
 

@@ -41,9 +41,7 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
     let mut has_token = false;
     while i < b.len() {
         let c0 = b[i];
-        let comment_start = (c0 == b'-' && b.get(i + 1) == Some(&b'-'))
-            || (c0 == b'/' && b.get(i + 1) == Some(&b'*'));
-        if !(c0.is_ascii_whitespace() || c0 == b';' || comment_start) {
+        if !(c0.is_ascii_whitespace() || c0 == b';' || is_comment_start(b, i)) {
             has_token = true;
         }
         let c = b[i];
@@ -64,18 +62,7 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
                 i += 1;
                 words.push(String::new());
             }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 2;
-            }
+            b'-' | b'/' if is_comment_start(b, i) => i = comment_end(b, i),
             b';' => {
                 let ends = !in_trigger || words.last().is_some_and(|w| w == "END");
                 if ends {
@@ -172,6 +159,26 @@ fn unquote(s: &str) -> String {
     s.to_string()
 }
 
+/// Whether a `--` or `/*` comment starts at `b[i]`.
+fn is_comment_start(b: &[u8], i: usize) -> bool {
+    matches!((b.get(i), b.get(i + 1)), (Some(b'-'), Some(b'-')) | (Some(b'/'), Some(b'*')))
+}
+
+/// The index just past the comment starting at `b[i]` (its newline stays for a `--` comment).
+fn comment_end(b: &[u8], mut i: usize) -> usize {
+    if b[i] == b'-' {
+        while i < b.len() && b[i] != b'\n' {
+            i += 1;
+        }
+        return i;
+    }
+    i += 2;
+    while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+        i += 1;
+    }
+    (i + 2).min(b.len())
+}
+
 /// Gives every bare `?` its number as `SQLite` does — one more than the largest number used so
 /// far, in the order of the text — by writing it as `?N`. The binder then numbers parameters in
 /// the order it binds them (LIMIT before ORDER BY, ...) without changing their meaning. Quoted
@@ -205,18 +212,7 @@ fn number_placeholders(sql: &str) -> std::borrow::Cow<'_, str> {
                 }
                 i += 1;
             }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 2;
-            }
+            b'-' | b'/' if is_comment_start(b, i) => i = comment_end(b, i),
             b'?' => {
                 let start = i + 1;
                 let mut j = start;
