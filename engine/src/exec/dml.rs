@@ -429,6 +429,7 @@ fn scan_core(
         access: Access::Scan,
         correlated: false,
         width: usize::MAX,
+        need: Vec::new(),
     };
     b.plan_scan(vec![source], conds, agg_slot)
 }

@@ -2,7 +2,7 @@
 //! aggregates, compound selects, recursive CTEs, sorting and limits.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use super::eval::{eval, eval_true};
@@ -32,7 +32,8 @@ fn rows_by_rowid(
     let mut cur = Cursor::new(table.root, TreeKind::Table);
     for rowid in rowids {
         if cur.seek_rowid(cx.pager, rowid)? {
-            cx.env[src.slot] = table_row_width(&cur.payload(cx.pager)?, rowid, table, src.width)?;
+            cx.env[src.slot] =
+                table_row_width(&cur.payload(cx.pager)?, rowid, table, src.width, &src.need)?;
             if !f(cx)? {
                 return Ok(false);
             }
@@ -378,27 +379,29 @@ pub fn run_core(core: &Core, cx: &mut Cx<'_>, budget: Option<usize>) -> Result<V
 
 fn run_aggregate(core: &Core, cx: &mut Cx<'_>, pass: bool) -> Result<Vec<Row>> {
     let mut groups: Vec<Group> = Vec::new();
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut index: rustc_hash::FxHashMap<Vec<u8>, usize> = rustc_hash::FxHashMap::default();
+    // Buffers reused for every row: the group key, its normalised encoding, aggregate arguments.
+    let (mut key, mut norm, mut enc, mut args) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     if pass {
         scan(core, 0, cx, &mut |cx| {
-            let mut key = Vec::with_capacity(core.group_by.len());
+            key.clear();
             for g in &core.group_by {
                 key.push(eval(g, cx)?);
             }
-            let norm: Vec<Value> =
-                key.iter().zip(&core.group_colls).map(|(v, c)| normalize_coll(v, *c)).collect();
-            let mut enc = Vec::new();
+            norm.clear();
+            norm.extend(key.iter().zip(&core.group_colls).map(|(v, c)| normalize_coll(v, *c)));
+            enc.clear();
             encode_record(&norm, &mut enc);
-            let gi = if let Some(&i) = index.get(&enc) {
+            let gi = if let Some(&i) = index.get(enc.as_slice()) {
                 i
             } else {
                 groups.push(Group {
-                    key,
+                    key: key.clone(),
                     rep: Vec::new(),
                     states: new_states(core)?,
                     seen: vec![HashSet::new(); core.aggs.len()],
                 });
-                index.insert(enc, groups.len() - 1);
+                index.insert(enc.clone(), groups.len() - 1);
                 groups.len() - 1
             };
             for (ai, a) in core.aggs.iter().enumerate() {
@@ -407,7 +410,7 @@ fn run_aggregate(core: &Core, cx: &mut Cx<'_>, pass: bool) -> Result<Vec<Row>> {
                         continue;
                     }
                 }
-                let mut args = Vec::with_capacity(a.args.len());
+                args.clear();
                 for e in &a.args {
                     args.push(eval(e, cx)?);
                 }
@@ -546,22 +549,25 @@ pub fn table_row(payload: &[u8], rowid: i64, table: &crate::sql::catalog::Table)
     Ok(row)
 }
 
-/// [`table_row`] decoding only the first `width` columns (the ones the query reads); the others
-/// are NULL.
+/// [`table_row`] decoding only the columns the query reads: the first `width`, and of those the
+/// ones `need` marks (all when `need` is empty); the others are NULL.
 pub fn table_row_width(
     payload: &[u8],
     rowid: i64,
     table: &crate::sql::catalog::Table,
     width: usize,
+    need: &[bool],
 ) -> Result<Row> {
     let ncols = table.columns.len();
-    if width >= ncols {
+    if width >= ncols && need.iter().all(|&n| n) {
         return table_row(payload, rowid, table);
     }
     let rec = RecordView::parse(payload)?;
     let mut row = Vec::with_capacity(ncols + 1);
-    for i in 0..width {
-        row.push(if i < rec.len() {
+    for i in 0..width.min(ncols) {
+        row.push(if need.get(i) == Some(&false) {
+            Value::Null
+        } else if i < rec.len() {
             rec.get(i)?.to_owned()
         } else {
             table.columns[i].default_value.clone()
@@ -736,8 +742,13 @@ fn for_each_row(
                         if hi.is_some_and(|h| (rowid as f64) > h) {
                             break;
                         }
-                        let row =
-                            table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
+                        let row = table_row_width(
+                            &cur.payload(cx.pager)?,
+                            rowid,
+                            &table,
+                            src.width,
+                            &src.need,
+                        )?;
                         cx.env[src.slot] = row;
                         if !f(cx)? {
                             return Ok(false);
@@ -782,8 +793,13 @@ fn for_each_row(
                         let mut ok = cur.first(cx.pager)?;
                         while ok {
                             let rowid = cur.rowid(cx.pager)?;
-                            cx.env[src.slot] =
-                                table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
+                            cx.env[src.slot] = table_row_width(
+                                &cur.payload(cx.pager)?,
+                                rowid,
+                                &table,
+                                src.width,
+                                &src.need,
+                            )?;
                             if !f(cx)? {
                                 return Ok(false);
                             }
@@ -849,8 +865,13 @@ fn for_each_row(
                 Access::RowidEq(e) => {
                     let Some(rowid) = as_rowid(eval(e, cx)?) else { return Ok(true) };
                     if cur.seek_rowid(cx.pager, rowid)? {
-                        let row =
-                            table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
+                        let row = table_row_width(
+                            &cur.payload(cx.pager)?,
+                            rowid,
+                            &table,
+                            src.width,
+                            &src.need,
+                        )?;
                         cx.env[src.slot] = row;
                         return f(cx);
                     }
@@ -911,8 +932,13 @@ fn for_each_row(
                     }
                     for rowid in rowids {
                         if cur.seek_rowid(cx.pager, rowid)? {
-                            let row =
-                                table_row_width(&cur.payload(cx.pager)?, rowid, &table, src.width)?;
+                            let row = table_row_width(
+                                &cur.payload(cx.pager)?,
+                                rowid,
+                                &table,
+                                src.width,
+                                &src.need,
+                            )?;
                             cx.env[src.slot] = row;
                             if !f(cx)? {
                                 return Ok(false);

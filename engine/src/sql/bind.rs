@@ -1066,6 +1066,7 @@ impl<'c> Binder<'c> {
                 access: Access::Scan,
                 correlated: true,
                 width: usize::MAX,
+                need: Vec::new(),
             }],
             pre_filters: Vec::new(),
             filters: vec![Vec::new()],
@@ -1511,6 +1512,7 @@ impl<'c> Binder<'c> {
             access: Access::Scan,
             correlated: false,
             width: usize::MAX,
+            need: Vec::new(),
         });
     }
 
@@ -1556,6 +1558,7 @@ impl<'c> Binder<'c> {
             access: Access::Scan,
             correlated,
             width: usize::MAX,
+            need: Vec::new(),
         });
     }
 
@@ -1592,6 +1595,7 @@ impl<'c> Binder<'c> {
                 access: Access::Scan,
                 correlated: true,
                 width: usize::MAX,
+                need: Vec::new(),
             });
             return Ok(());
         }
@@ -1774,6 +1778,7 @@ impl<'c> Binder<'c> {
             access: Access::Scan,
             correlated: true,
             width: usize::MAX,
+            need: Vec::new(),
         });
     }
 
@@ -1929,6 +1934,7 @@ impl<'c> Binder<'c> {
         // UPDATE and DELETE need whole rows.
         for src in &mut core.sources {
             src.width = usize::MAX;
+            src.need.clear();
             if let Access::IndexEq { covering, .. } = &mut src.access {
                 *covering = false;
             }
@@ -2112,12 +2118,13 @@ impl<'c> Binder<'c> {
             let ncols = table.columns.len();
             let alias = table.rowid_alias;
             if !sub_reads.contains(&src.slot) {
-                src.width = used.get(&src.slot).map_or(0, |cols| {
-                    cols.iter()
-                        .filter(|&&c| c < ncols && Some(c) != alias)
-                        .max()
-                        .map_or(0, |c| c + 1)
-                });
+                let read = |c: usize| {
+                    c < ncols
+                        && Some(c) != alias
+                        && used.get(&src.slot).is_some_and(|cols| cols.contains(&c))
+                };
+                src.width = (0..ncols).rev().find(|&c| read(c)).map_or(0, |c| c + 1);
+                src.need = (0..src.width).map(read).collect();
             }
             if let Access::IndexEq { index, covering, .. } = &mut src.access {
                 let in_index = |c: usize| {

@@ -176,6 +176,8 @@ pub struct Source {
     /// How many leading columns of a table's rows the query reads (`usize::MAX`: all); the
     /// others are left NULL instead of being decoded.
     pub width: usize,
+    /// Which of those leading columns are read (empty: all of them).
+    pub need: Vec<bool>,
 }
 
 /// An aggregate call.
