@@ -34,12 +34,23 @@ impl Content {
     }
 
     fn write(&self, pager: &mut Pager, pgno: PageNo) -> Result<()> {
-        let usable = pager.usable_size();
-        let refs: Vec<&[u8]> = self.cells.iter().map(Vec::as_slice).collect();
-        let data = pager.get_mut(pgno)?;
-        write_page(data, pgno, usable, self.kind, &refs, self.right);
-        Ok(())
+        write_cells(pager, pgno, self.kind, &self.cells, self.right)
     }
+}
+
+/// Writes a page of `kind` holding `cells` (and `right`, for interior pages).
+fn write_cells(
+    pager: &mut Pager,
+    pgno: PageNo,
+    kind: PageKind,
+    cells: &[Vec<u8>],
+    right: u32,
+) -> Result<()> {
+    let usable = pager.usable_size();
+    let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+    let data = pager.get_mut(pgno)?;
+    write_page(data, pgno, usable, kind, &refs, right);
+    Ok(())
 }
 
 /// Whether a non-root page with `size` bytes of cells should be merged with its siblings.
@@ -169,7 +180,7 @@ pub fn rebalance(
     }
     let mut dividers: Vec<Vec<u8>> = Vec::with_capacity(groups.len().saturating_sub(1));
     for (j, g) in groups.iter().enumerate() {
-        let cells: Vec<Vec<u8>> = combined[g.clone()].to_vec();
+        let cells = &combined[g.clone()];
         let last = j + 1 == groups.len();
         let right = if kind.is_leaf() {
             0
@@ -202,7 +213,7 @@ pub fn rebalance(
             };
             dividers.push(div);
         }
-        Content { kind, cells, right }.write(pager, new_pages[j])?;
+        write_cells(pager, new_pages[j], kind, cells, right)?;
     }
     // The parent: old dividers lo..hi replaced by the new ones; the pointer to the old last
     // sibling now points to the new last sibling.
