@@ -21,6 +21,17 @@ use crate::storage::record::{
 use crate::storage::Value;
 use crate::vector_index;
 
+/// The row at `cur` (whose rowid is `rowid`) as `src` reads it.
+fn source_row(
+    cur: &Cursor,
+    rowid: i64,
+    src: &Source,
+    table: &crate::sql::catalog::Table,
+    cx: &mut Cx<'_>,
+) -> Result<Row> {
+    table_row_width(&cur.payload(cx.pager)?, rowid, table, src.width, &src.need)
+}
+
 /// Calls `f` with the rows `rowids` of `table` in that order (skipping missing ones).
 fn rows_by_rowid(
     rowids: impl Iterator<Item = i64>,
@@ -32,8 +43,7 @@ fn rows_by_rowid(
     let mut cur = Cursor::new(table.root, TreeKind::Table);
     for rowid in rowids {
         if cur.seek_rowid(cx.pager, rowid)? {
-            cx.env[src.slot] =
-                table_row_width(&cur.payload(cx.pager)?, rowid, table, src.width, &src.need)?;
+            cx.env[src.slot] = source_row(&cur, rowid, src, table, cx)?;
             if !f(cx)? {
                 return Ok(false);
             }
@@ -742,13 +752,7 @@ fn for_each_row(
                         if hi.is_some_and(|h| (rowid as f64) > h) {
                             break;
                         }
-                        let row = table_row_width(
-                            &cur.payload(cx.pager)?,
-                            rowid,
-                            &table,
-                            src.width,
-                            &src.need,
-                        )?;
+                        let row = source_row(&cur, rowid, src, &table, cx)?;
                         cx.env[src.slot] = row;
                         if !f(cx)? {
                             return Ok(false);
@@ -793,13 +797,7 @@ fn for_each_row(
                         let mut ok = cur.first(cx.pager)?;
                         while ok {
                             let rowid = cur.rowid(cx.pager)?;
-                            cx.env[src.slot] = table_row_width(
-                                &cur.payload(cx.pager)?,
-                                rowid,
-                                &table,
-                                src.width,
-                                &src.need,
-                            )?;
+                            cx.env[src.slot] = source_row(&cur, rowid, src, &table, cx)?;
                             if !f(cx)? {
                                 return Ok(false);
                             }
@@ -865,13 +863,7 @@ fn for_each_row(
                 Access::RowidEq(e) => {
                     let Some(rowid) = as_rowid(eval(e, cx)?) else { return Ok(true) };
                     if cur.seek_rowid(cx.pager, rowid)? {
-                        let row = table_row_width(
-                            &cur.payload(cx.pager)?,
-                            rowid,
-                            &table,
-                            src.width,
-                            &src.need,
-                        )?;
+                        let row = source_row(&cur, rowid, src, &table, cx)?;
                         cx.env[src.slot] = row;
                         return f(cx);
                     }
@@ -932,13 +924,7 @@ fn for_each_row(
                     }
                     for rowid in rowids {
                         if cur.seek_rowid(cx.pager, rowid)? {
-                            let row = table_row_width(
-                                &cur.payload(cx.pager)?,
-                                rowid,
-                                &table,
-                                src.width,
-                                &src.need,
-                            )?;
+                            let row = source_row(&cur, rowid, src, &table, cx)?;
                             cx.env[src.slot] = row;
                             if !f(cx)? {
                                 return Ok(false);
