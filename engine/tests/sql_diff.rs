@@ -367,3 +367,74 @@ fn index_seeks_cover_and_update_through_indexes() {
     let ok = c.query("PRAGMA integrity_check", &[]).expect("check").rows;
     assert_eq!(ok, vec![vec![Value::Text("ok".into())]]);
 }
+
+/// Many-table joins written in an unhelpful order are reordered: the answers equal SQLite's,
+/// the plan starts from the constrained table and seeks the others, and a 12-table chain join
+/// that would be a cross product in the written order finishes at once.
+#[test]
+fn joins_are_reordered_to_use_seeks() {
+    let mut setup: Vec<String> = Vec::new();
+    for t in 0..12 {
+        setup.push(format!("CREATE TABLE t{t}(a INTEGER PRIMARY KEY, b INT, x TEXT)"));
+        let rows: Vec<String> =
+            (1..=20).map(|r| format!("({r}, {}, 't{t} row {r}')", (r * 7 + t) % 20 + 1)).collect();
+        setup.push(format!("INSERT INTO t{t} VALUES {}", rows.join(", ")));
+    }
+    setup.push("CREATE TABLE big(k INT, v TEXT)".into());
+    setup.push("CREATE INDEX big_k ON big(k)".into());
+    setup.push(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) \
+         INSERT INTO big SELECT i % 50, 'v' || i FROM n"
+            .into(),
+    );
+    let setup_refs: Vec<&str> = setup.iter().map(String::as_str).collect();
+    // The chain t11.a = 3, t10.a = t11.b, t9.a = t10.b, ... written from the other end.
+    let tables: Vec<String> = (0..12).map(|t| format!("t{t}")).collect();
+    let links: Vec<String> = (0..11).map(|t| format!("t{t}.a = t{}.b", t + 1)).collect();
+    let chain = format!(
+        "SELECT t0.x, t5.x, t11.x FROM {} WHERE {} AND t11.a = 3",
+        tables.join(", "),
+        links.join(" AND ")
+    );
+    let queries = vec![
+        chain.clone(),
+        "SELECT t1.x, t2.x FROM t1, t2 WHERE t2.a = 5 AND t1.a = t2.b".to_string(),
+        "SELECT count(*) FROM t1, t2, t3 WHERE t3.b = t2.a AND t2.b = t1.a AND t1.a < 4"
+            .to_string(),
+        "SELECT t1.x, big.v FROM big, t1 WHERE big.k = t1.b AND t1.a = 7 ORDER BY 2".to_string(),
+        "SELECT count(*) FROM t1 JOIN t2 ON t1.b = t2.b LEFT JOIN t3 ON t3.a = t2.a".to_string(),
+    ];
+    let started = std::time::Instant::now();
+    let bad = compare(&setup_refs, &queries);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "the chain join took {:?}: not reordered?",
+        started.elapsed()
+    );
+    let mut c = Connection::open(":memory:").expect("open");
+    for s in &setup {
+        c.execute_batch(s).expect("setup");
+    }
+    let plan = |c: &mut Connection, sql: &str| -> Vec<String> {
+        c.query(&format!("EXPLAIN QUERY PLAN {sql}"), &[])
+            .expect("explain")
+            .rows
+            .into_iter()
+            .map(|r| match &r[3] {
+                Value::Text(s) => s.clone(),
+                v => panic!("detail {v:?}"),
+            })
+            .collect()
+    };
+    let p = plan(&mut c, &chain);
+    assert!(p[0].starts_with("SEARCH t11"), "{p:?}");
+    assert!(p[1..].iter().all(|d| d.starts_with("SEARCH")), "{p:?}");
+    let p = plan(&mut c, "SELECT t1.x, big.v FROM big, t1 WHERE big.k = t1.b AND t1.a = 7");
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].starts_with("SEARCH t1 USING INTEGER PRIMARY KEY"), "{p:?}");
+    assert!(p[1].starts_with("SEARCH big USING INDEX big_k"), "{p:?}");
+    // Nothing to gain: the written order stays.
+    let p = plan(&mut c, "SELECT * FROM t1, t2 WHERE t1.b = t2.b");
+    assert!(p[0].contains("t1") && p[1].contains("t2"), "{p:?}");
+}

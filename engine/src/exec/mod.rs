@@ -129,12 +129,50 @@ impl Bound {
     }
 }
 
+/// The `INSERT`, `UPDATE` or `DELETE` that a query body after `WITH` stands for.
+fn write_statement(body: &sqlparser::ast::SetExpr) -> Option<&sqlparser::ast::Statement> {
+    use sqlparser::ast::SetExpr;
+    match body {
+        SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// Binds an `INSERT`, `UPDATE` or `DELETE`.
+fn bind_write(
+    b: &mut Binder<'_>,
+    cat: &Catalog,
+    stmt: &sqlparser::ast::Statement,
+) -> Result<(Plan, Vec<String>)> {
+    use sqlparser::ast::Statement;
+    Ok(match stmt {
+        Statement::Insert(ins) => {
+            let (p, cols) = dml::bind_insert(b, cat, ins)?;
+            (Plan::Insert(p), cols)
+        }
+        Statement::Update(up) => {
+            let (p, cols) = dml::bind_update(b, cat, up)?;
+            (Plan::Update(p), cols)
+        }
+        Statement::Delete(del) => {
+            let (p, cols) = dml::bind_delete(b, cat, del)?;
+            (Plan::Delete(p), cols)
+        }
+        other => return Err(crate::Error::Unsupported(format!("not a write statement: {other}"))),
+    })
+}
+
 /// Binds a parsed statement against the catalog.
 pub fn bind(parsed: &Parsed, cat: &Catalog) -> Result<Bound> {
     use sqlparser::ast::Statement;
     let mut b = Binder::new(cat);
     let (plan, columns) = match parsed {
         Parsed::Sql(stmt) => match stmt.as_ref() {
+            // `WITH ... INSERT/UPDATE/DELETE`: the statement with the CTEs in scope.
+            Statement::Query(q) if write_statement(&q.body).is_some() => {
+                let inner = write_statement(&q.body).expect("checked by the guard");
+                b.with_ctes(q.with.as_ref(), |b| bind_write(b, cat, inner))?
+            }
             Statement::Query(q) => {
                 let sel = b.query(q)?;
                 let cols = sel.columns.clone();
@@ -150,17 +188,8 @@ pub fn bind(parsed: &Parsed, cat: &Catalog) -> Result<Bound> {
                 let cols = ["id", "parent", "notused", "detail"].map(String::from).to_vec();
                 (Plan::Explain(query::explain(&sel)), cols)
             }
-            Statement::Insert(ins) => {
-                let (p, cols) = dml::bind_insert(&mut b, cat, ins)?;
-                (Plan::Insert(p), cols)
-            }
-            Statement::Update(up) => {
-                let (p, cols) = dml::bind_update(&mut b, cat, up)?;
-                (Plan::Update(p), cols)
-            }
-            Statement::Delete(del) => {
-                let (p, cols) = dml::bind_delete(&mut b, cat, del)?;
-                (Plan::Delete(p), cols)
+            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
+                bind_write(&mut b, cat, stmt)?
             }
             _ => (Plan::Other(Box::new(parsed.clone())), pragma::columns_of(parsed)),
         },

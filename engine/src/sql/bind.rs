@@ -10,6 +10,7 @@ use sqlparser::ast::{
     UnaryOperator,
 };
 
+use super::access;
 use super::catalog::{collation_named, object_name, Catalog, Table};
 use super::coerce::{affinity_of_type, comparison_affinity, Affinity, ArithOp};
 use super::plan::{
@@ -854,24 +855,27 @@ impl<'c> Binder<'c> {
 
     /// Binds a complete query (`WITH`, body, `ORDER BY`, `LIMIT`).
     pub fn query(&mut self, q: &ast::Query) -> Result<Select> {
-        let pushed = if let Some(with) = &q.with {
-            let mut map = HashMap::new();
-            for cte in &with.cte_tables {
-                let columns = cte.alias.columns.iter().map(|c| c.name.value.clone()).collect();
-                map.insert(
-                    lower(&cte.alias.name.value),
-                    Cte { query: (*cte.query).clone(), columns, recursive: None },
-                );
-            }
-            self.ctes.push(map);
-            true
-        } else {
-            false
-        };
-        let r = self.query_inner(q);
-        if pushed {
-            self.ctes.pop();
+        self.with_ctes(q.with.as_ref(), |b| b.query_inner(q))
+    }
+
+    /// Runs `f` with the common table expressions of `with` (if any) in scope.
+    pub fn with_ctes<T>(
+        &mut self,
+        with: Option<&ast::With>,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let Some(with) = with else { return f(self) };
+        let mut map = HashMap::new();
+        for cte in &with.cte_tables {
+            let columns = cte.alias.columns.iter().map(|c| c.name.value.clone()).collect();
+            map.insert(
+                lower(&cte.alias.name.value),
+                Cte { query: (*cte.query).clone(), columns, recursive: None },
+            );
         }
+        self.ctes.push(map);
+        let r = f(self);
+        self.ctes.pop();
         r
     }
 
@@ -1969,9 +1973,15 @@ impl<'c> Binder<'c> {
                 substitute_group_cols(h, &group_by, group_slot);
             }
         }
+        let sub_slots = self.sub_slot_sets();
+        let slots_of = |e: &Expr| {
+            let mut set = HashSet::new();
+            expr_slots(e, &sub_slots, &mut set);
+            set
+        };
+        access::order_sources(self.cat, &mut sources, &conds, &slots_of);
         let slot_level: HashMap<usize, usize> =
             sources.iter().enumerate().map(|(i, s)| (s.slot, i)).collect();
-        let sub_slots = self.sub_slot_sets();
         let level_of = |e: &Expr| -> Option<usize> {
             let mut set = HashSet::new();
             expr_slots(e, &sub_slots, &mut set);
@@ -1989,79 +1999,14 @@ impl<'c> Binder<'c> {
         // that only read earlier levels (or nothing of this query).
         for i in 0..sources.len() {
             let SourceKind::Table(table) = &sources[i].kind else { continue };
-            let table = table.clone();
             if table.name == "sqlite_schema" {
                 continue;
             }
-            let slot = sources[i].slot;
-            let cands: Vec<Expr> =
-                if sources[i].left_join { sources[i].on.clone() } else { filters[i].clone() };
+            let cands = if sources[i].left_join { &sources[i].on } else { &filters[i] };
             let earlier = |e: &Expr| level_of(e).is_none_or(|l| l < i);
-            let rowid_col = table.columns.len();
-            let is_rowid = |c: usize| c == rowid_col || Some(c) == table.rowid_alias;
-            let mut eq_cols: Vec<(usize, Expr, Collation, Option<Affinity>)> = Vec::new();
-            let mut rowid_eq = None;
-            let mut lo = None;
-            let mut hi = None;
-            for c in &cands {
-                if let Expr::Between { e, lo: blo, hi: bhi, negated: false, .. } = c {
-                    if matches!(e.as_ref(), Expr::Col(s, col) if *s == slot && is_rowid(*col))
-                        && earlier(blo)
-                        && earlier(bhi)
-                    {
-                        lo = Some((blo.as_ref().clone(), true));
-                        hi = Some((bhi.as_ref().clone(), true));
-                    }
-                    continue;
-                }
-                let Expr::Cmp { op, l, r, coll, aff } = c else { continue };
-                let (col, other, op) = match (l.as_ref(), r.as_ref()) {
-                    (Expr::Col(s, col), o) if *s == slot && earlier(o) => (*col, o.clone(), *op),
-                    (o, Expr::Col(s, col)) if *s == slot && earlier(o) => {
-                        (*col, o.clone(), flip(*op))
-                    }
-                    _ => continue,
-                };
-                if is_rowid(col) {
-                    match op {
-                        CmpOp::Eq => rowid_eq = Some(other),
-                        CmpOp::Gt => lo = Some((other, false)),
-                        CmpOp::Ge => lo = Some((other, true)),
-                        CmpOp::Lt => hi = Some((other, false)),
-                        CmpOp::Le => hi = Some((other, true)),
-                        CmpOp::Ne => {}
-                    }
-                } else if op == CmpOp::Eq {
-                    eq_cols.push((col, other, *coll, *aff));
-                }
-            }
-            if let Some(e) = rowid_eq {
-                sources[i].access = Access::RowidEq(e);
-                continue;
-            }
-            let mut best: Option<IndexChoice> = None;
-            for idx in self.cat.indexes_of(&table.name) {
-                if idx.predicate.is_some() {
-                    continue;
-                }
-                let mut keys = Vec::new();
-                for ic in &idx.columns {
-                    let Some(c) = ic.column else { break };
-                    let Some((_, e, _, aff)) =
-                        eq_cols.iter().find(|(col, _, coll, _)| *col == c && *coll == ic.collation)
-                    else {
-                        break;
-                    };
-                    keys.push((e.clone(), aff.unwrap_or(Affinity::Blob)));
-                }
-                if !keys.is_empty() && best.as_ref().is_none_or(|(_, k)| keys.len() > k.len()) {
-                    best = Some((idx.clone(), keys));
-                }
-            }
-            if let Some((index, keys)) = best {
-                sources[i].access = Access::IndexEq { index, keys, covering: false };
-            } else if lo.is_some() || hi.is_some() {
-                sources[i].access = Access::RowidRange { lo, hi };
+            let access = access::choose_access(self.cat, table, sources[i].slot, cands, &earlier);
+            if !matches!(access, Access::Scan) {
+                sources[i].access = access;
             }
         }
         // An index seek covers its source when every column the query reads of it is in the
@@ -2229,19 +2174,6 @@ fn substitute_group_cols(e: &mut Expr, group_by: &[Expr], group_slot: usize) {
         Expr::Lit(_) | Expr::Param(_) | Expr::Col(..) | Expr::Exists { .. } | Expr::Scalar(_) => {}
     }
 }
-
-fn flip(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        o => o,
-    }
-}
-
-/// An index and the equality keys that seek it.
-type IndexChoice = (Arc<super::catalog::Index>, Vec<(Expr, Affinity)>);
 
 /// Whether a query text mentions a table name in a FROM clause (to detect recursive CTEs).
 fn query_mentions(s: &SetExpr, name: &str) -> bool {

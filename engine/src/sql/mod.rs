@@ -1,5 +1,6 @@
 //! The SQL layer: SQLite's value conversions and comparison rules, parsing, binding, planning.
 
+mod access;
 pub mod bind;
 pub mod catalog;
 pub mod coerce;

@@ -97,10 +97,10 @@ element!(
     f16,
     "float16",
     |x| f64::from(x.to_f32()),
-    simd::cosine_f16,
-    simd::neg_dot_f16,
-    simd::l2_f16,
-    simd::l2_squared_f16
+    if simd::coarse_f16() { simd::widened::f16::cosine } else { simd::cosine_f16 },
+    if simd::coarse_f16() { simd::widened::f16::neg_dot } else { simd::neg_dot_f16 },
+    if simd::coarse_f16() { simd::widened::f16::l2 } else { simd::l2_f16 },
+    if simd::coarse_f16() { simd::widened::f16::l2_squared } else { simd::l2_squared_f16 }
 );
 element!(
     bf16,
@@ -108,8 +108,8 @@ element!(
     |x| f64::from(x.to_f32()),
     simd::cosine_bf16,
     simd::neg_dot_bf16,
-    simd::l2_bf16,
-    simd::l2_squared_bf16
+    if simd::coarse_bf16_l2() { simd::widened::bf16::l2 } else { simd::l2_bf16 },
+    if simd::coarse_bf16_l2() { simd::widened::bf16::l2_squared } else { simd::l2_squared_bf16 }
 );
 
 /// A distance kernel for vectors of `dims` elements of type `T`, chosen once.
@@ -362,9 +362,8 @@ mod tests {
     }
 
     // Tolerances (see `tolerance` for what they are relative to). The worst errors seen on an
-    // AVX-512 (Genoa-class) x86 machine over these seeds were ~1.5e-7 for f32, f16 and bf16
-    // cosine and dot, ~5e-9 for f64 cosine, ~1e-15 for f64 dot and L2, 0 for i8 dot and L2²,
-    // and ~1e-2 for bf16 L2² (see `kernel_bf16_matches_reference`).
+    // AVX-512 (Genoa-class) x86 machine over these seeds were ~1.5e-7 for f32, f16 and bf16,
+    // ~5e-9 for f64 cosine, ~1e-15 for f64 dot and L2, 0 for i8 dot and L2².
 
     #[test]
     fn kernel_f32_matches_reference() {
@@ -381,24 +380,47 @@ mod tests {
 
     #[test]
     fn kernel_f16_matches_reference() {
-        // Most back ends widen f16 to f32 exactly and accumulate in f32. On AVX-512 FP16
-        // (Sapphire Rapids) simsimd subtracts, multiplies and accumulates in f16 itself (~1e-2,
-        // and sums beyond 65504 overflow), hence the far looser bound there.
-        let rtol = if simsimd::capabilities::uses_sapphire() { 5e-2 } else { 1e-5 };
+        // Exact to f32 accumulation on every back end: where simsimd computes in f16 itself
+        // (AVX-512 FP16, Sapphire Rapids) the kernel widens to f32 first (`simd::widened`).
         compare::<f16>(
-            |_| rtol,
+            |_| 1e-5,
             |rng, dims| uniform(rng, dims).into_iter().map(f16::from_f32).collect(),
         );
     }
 
     #[test]
     fn kernel_bf16_matches_reference() {
-        // On AVX-512 BF16 (Genoa, Sapphire Rapids) simsimd rounds each difference a − b back to
-        // bf16 before squaring, so L2 and L2² are only good to about 2⁻⁶ relative there.
-        let rtol = |m| if matches!(m, Metric::L2 | Metric::L2Squared) { 2e-2 } else { 1e-5 };
-        compare::<bf16>(rtol, |rng, dims| {
-            uniform(rng, dims).into_iter().map(bf16::from_f32).collect()
-        });
+        // Exact to f32 accumulation on every back end: where simsimd rounds differences to bf16
+        // before squaring (AVX-512 BF16: Genoa, Sapphire Rapids) L2 widens to f32 first.
+        compare::<bf16>(
+            |_| 1e-5,
+            |rng, dims| uniform(rng, dims).into_iter().map(bf16::from_f32).collect(),
+        );
+    }
+
+    #[test]
+    fn widened_kernels_agree_with_the_reference_on_long_and_mismatched_vectors() {
+        // The widening path on every machine, across block boundaries (256 elements).
+        let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+        for dims in [1, 255, 256, 257, 1000] {
+            let a: Vec<f16> = uniform(&mut rng, dims).into_iter().map(f16::from_f32).collect();
+            let b: Vec<f16> = uniform(&mut rng, dims).into_iter().map(f16::from_f32).collect();
+            let pairs: [(KernelFn<f16>, KernelFn<f16>); 4] = [
+                (simd::widened::f16::cosine, reference::cosine),
+                (simd::widened::f16::neg_dot, reference::neg_dot),
+                (simd::widened::f16::l2, reference::l2),
+                (simd::widened::f16::l2_squared, reference::l2_squared),
+            ];
+            for (got, want) in pairs {
+                let (g, w) = (got(&a, &b), want(&a, &b));
+                assert!((g - w).abs() <= 1e-5 * w.abs().max(1.0), "dims {dims}: {g} vs {w}");
+            }
+            assert!(simd::widened::f16::cosine(&a, &b[..dims - 1]).is_nan());
+            let a: Vec<bf16> = a.iter().map(|x| bf16::from_f32(x.to_f32())).collect();
+            let b: Vec<bf16> = b.iter().map(|x| bf16::from_f32(x.to_f32())).collect();
+            let (g, w) = (simd::widened::bf16::l2_squared(&a, &b), reference::l2_squared(&a, &b));
+            assert!((g - w).abs() <= 1e-5 * w.abs().max(1.0), "bf16 dims {dims}: {g} vs {w}");
+        }
     }
 
     #[test]

@@ -136,10 +136,8 @@ mod tests {
             for m in [Metric::Cosine, Metric::L2, Metric::L2Squared, Metric::Dot] {
                 let got = m.distance(&ta, &tb).expect("supported");
                 let want = m.distance(&as_f64(&ta), &as_f64(&tb)).expect("supported");
-                // bf16 L2 is coarse on AVX-512 BF16 back ends (see the kernel tests).
-                let rtol = if ty == VectorType::BF16 { 2e-2 } else { 1e-5 };
                 assert!(
-                    (got - want).abs() <= rtol * want.abs().max(1.0),
+                    (got - want).abs() <= 1e-5 * want.abs().max(1.0),
                     "{ty} {m}: {got} vs {want}"
                 );
             }
