@@ -199,7 +199,13 @@ impl Graph {
                     fresh.push(n);
                 }
             }
-            for &n in &fresh {
+            if let Some(&first) = fresh.first() {
+                self.prefetch(NodeId(first));
+            }
+            for (i, &n) in fresh.iter().enumerate() {
+                if let Some(&next) = fresh.get(i + 1) {
+                    self.prefetch(NodeId(next));
+                }
                 let id = NodeId(n);
                 let dist = self.space.distance(query, self.vector(id));
                 self.offer(id, dist, ef, filter, s);
