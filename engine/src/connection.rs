@@ -110,6 +110,8 @@ fn statement_writes(parsed: &Parsed, bound: &Bound) -> bool {
 
 /// A SQL connection to a database file (or `:memory:`).
 #[derive(Debug)]
+// The flags are independent settings and states, not the states of one machine.
+#[allow(clippy::struct_excessive_bools)]
 pub struct Connection {
     inner: storage::Connection,
     catalog: Arc<Catalog>,
@@ -122,9 +124,20 @@ pub struct Connection {
     fnctx: FnContext,
     cache: HashMap<String, Statement>,
     vectors: vector_index::Mirrors,
+    /// `PRAGMA foreign_keys` (off by default, as in SQLite).
+    foreign_keys: bool,
 }
 
 const STATEMENT_CACHE: usize = 128;
+
+/// A boolean pragma argument as SQLite reads it (`1/0`, `on/off`, `true/false`, `yes/no`).
+fn pragma_bool(a: &str) -> Result<bool> {
+    match a.trim().trim_matches(['\'', '"']).to_ascii_lowercase().as_str() {
+        "1" | "on" | "true" | "yes" => Ok(true),
+        "0" | "off" | "false" | "no" => Ok(false),
+        other => Err(Error::Sql(format!("not a boolean: {other}"))),
+    }
+}
 
 impl Connection {
     /// Opens (creating if needed) a database; `":memory:"` gives a private in-memory one.
@@ -162,6 +175,7 @@ impl Connection {
             fnctx: FnContext::default(),
             cache: HashMap::new(),
             vectors: vector_index::Mirrors::default(),
+            foreign_keys: false,
         })
     }
 
@@ -397,6 +411,7 @@ impl Connection {
                 let pager = self.inner.pager();
                 let mut cx = Cx::new(pager, params, &bound.subs, bound.nslots, &mut self.fnctx);
                 cx.vectors = Some(&mut self.vectors);
+                cx.foreign_keys = self.foreign_keys;
                 let rows = match &bound.plan {
                     Plan::Insert(p) => dml::run_insert(p, &mut cx)?,
                     Plan::Update(p) => dml::run_update(p, &mut cx)?,
@@ -601,7 +616,17 @@ impl Connection {
             },
             "synchronous" => vec![vec![Value::Integer(2)]],
             "encoding" => vec![vec![Value::Text("UTF-8".into())]],
-            "foreign_keys" | "recursive_triggers" => {
+            "foreign_keys" => match arg {
+                // As in SQLite, the setting cannot change inside a transaction.
+                Some(a) => {
+                    if !self.explicit {
+                        self.foreign_keys = pragma_bool(a)?;
+                    }
+                    Vec::new()
+                }
+                None => vec![vec![Value::Integer(i64::from(self.foreign_keys))]],
+            },
+            "recursive_triggers" => {
                 if arg.is_some() {
                     Vec::new()
                 } else {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sqlparser::ast::{self, AssignmentTarget, SqliteOnConflict};
 
 use super::eval::{eval, eval_true};
+use super::fkey::{self, FkPlan};
 use super::query::{run_select, table_row, Row};
 use super::Cx;
 use crate::error::{Error, Result};
@@ -71,6 +72,13 @@ pub struct TableWriter {
     pub defaults: Vec<Option<Expr>>,
     /// Its vector indexes, with their partial-index conditions.
     pub vectors: Vec<(Arc<VectorIndexDef>, Option<Expr>)>,
+    /// The foreign keys a statement on it may have to enforce.
+    pub fk: Option<Arc<FkPlan>>,
+}
+
+/// The foreign keys to enforce for a statement writing `w` (none unless `PRAGMA foreign_keys`).
+fn enforced<'p>(w: &'p TableWriter, cx: &Cx<'_>) -> Option<&'p FkPlan> {
+    w.fk.as_deref().filter(|_| cx.foreign_keys)
 }
 
 /// The `ON CONFLICT` clause of an insert.
@@ -164,7 +172,7 @@ fn writable_table(cat: &Catalog, name: &ast::ObjectName) -> Result<Arc<Table>> {
 
 /// Binds the writer of a table: its indexes, checks and defaults over a new row slot. The
 /// caller has pushed a scope with the table at `slot`.
-fn writer(
+pub(super) fn writer(
     b: &mut Binder<'_>,
     cat: &Catalog,
     table: Arc<Table>,
@@ -212,7 +220,7 @@ fn writer(
         });
     }
     b.pop_scope();
-    Ok(TableWriter { table, slot, indexes, checks, defaults, vectors })
+    Ok(TableWriter { table, slot, indexes, checks, defaults, vectors, fk: None })
 }
 
 fn assignments(
@@ -390,6 +398,8 @@ pub fn bind_insert(
             None => None,
         };
         let (ret, names) = returning(b, ins.returning.as_ref(), &table, slot)?;
+        let mut w = w;
+        w.fk = fkey::bind(b, cat, &w)?.map(Arc::new);
         let conflict =
             if ins.replace_into { Conflict::Replace } else { conflict_of(ins.or.as_ref()) };
         Ok((InsertPlan { w, targets, source, conflict, upsert, returning: ret }, names))
@@ -453,7 +463,8 @@ pub fn bind_update(
     let slot = b.alloc_slot();
     b.push_table_scope(&table, alias.as_deref().unwrap_or(&table.name), slot);
     let r = (|| {
-        let w = writer(b, cat, table.clone(), slot)?;
+        let mut w = writer(b, cat, table.clone(), slot)?;
+        w.fk = fkey::bind(b, cat, &w)?.map(Arc::new);
         let assignments = assignments(b, &table, &up.assignments)?;
         let scan = scan_core(b, &table, slot, up.selection.as_ref())?;
         let (ret, names) = returning(b, up.returning.as_ref(), &table, slot)?;
@@ -495,7 +506,8 @@ pub fn bind_delete(
     let slot = b.alloc_slot();
     b.push_table_scope(&table, alias.as_deref().unwrap_or(&table.name), slot);
     let r = (|| {
-        let w = writer(b, cat, table.clone(), slot)?;
+        let mut w = writer(b, cat, table.clone(), slot)?;
+        w.fk = fkey::bind(b, cat, &w)?.map(Arc::new);
         let scan = scan_core(b, &table, slot, del.selection.as_ref())?;
         let (ret, names) = returning(b, del.returning.as_ref(), &table, slot)?;
         Ok((DeletePlan { w, scan, returning: ret }, names))
@@ -506,7 +518,7 @@ pub fn bind_delete(
 
 // ----- running ----------------------------------------------------------------------------
 
-fn key_info(index: &Index) -> KeyInfo {
+pub(super) fn key_info(index: &Index) -> KeyInfo {
     KeyInfo {
         collations: index.columns.iter().map(|c| c.collation).collect(),
         desc: index.columns.iter().map(|c| c.desc).collect(),
@@ -589,7 +601,7 @@ fn index_record(key: &[Value], rowid: i64) -> Vec<u8> {
 }
 
 /// Deletes a row and its index entries; the row must be in the writer's slot.
-fn delete_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
+pub(super) fn delete_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
     for ip in &w.indexes {
         if let Some(key) = index_key(ip, cx)? {
             btree::index_delete(
@@ -795,6 +807,9 @@ fn next_rowid(w: &TableWriter, cx: &mut Cx<'_>) -> Result<i64> {
 /// Runs an `INSERT`; returns the `RETURNING` rows.
 pub fn run_insert(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     let out = insert_rows(p, cx)?;
+    if let Some(fk) = enforced(&p.w, cx) {
+        fkey::finish(fk, cx)?;
+    }
     vector_index::finish_writes(cx)?;
     Ok(out)
 }
@@ -868,7 +883,11 @@ fn insert_rows(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
                     }
                 }
                 let assignments = u.assignments.as_ref().expect("DO UPDATE");
+                let old = cx.env[w.slot].clone();
                 update_one(w, existing, assignments, Conflict::Abort, cx)?;
+                if let Some(fk) = enforced(w, cx) {
+                    fkey::after_update(fk, 0, &old, cx)?;
+                }
                 cx.changes += 1;
                 if !p.returning.is_empty() {
                     out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
@@ -878,6 +897,9 @@ fn insert_rows(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
             Outcome::Write => {}
         }
         write_row(w, rowid, cx)?;
+        if let Some(fk) = enforced(w, cx) {
+            fkey::after_write(fk, 0, None, cx)?;
+        }
         if t.autoincrement {
             super::ddl::set_sequence(cx, &t.name, rowid)?;
         }
@@ -901,7 +923,7 @@ fn collect_rows(scan: &Core, slot: usize, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
 }
 
 /// Updates one existing row (already loaded in the writer's slot).
-fn update_one(
+pub(super) fn update_one(
     w: &TableWriter,
     rowid: i64,
     assignments: &[(usize, Expr)],
@@ -952,6 +974,9 @@ fn update_one(
 /// Runs an `UPDATE`.
 pub fn run_update(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     let out = update_rows(p, cx)?;
+    if let Some(fk) = enforced(&p.w, cx) {
+        fkey::finish(fk, cx)?;
+    }
     vector_index::finish_writes(cx)?;
     Ok(out)
 }
@@ -972,6 +997,15 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     for row in rows {
         let Value::Integer(rowid) = row[ncols] else { continue };
         cx.env[p.w.slot].clone_from(&row);
+        // A cascade may have changed or deleted the row already.
+        let row = if enforced(&p.w, cx).is_some() {
+            if !load_row(&p.w, rowid, p.w.slot, cx)? {
+                continue;
+            }
+            cx.env[p.w.slot].clone()
+        } else {
+            row
+        };
         if p.conflict == Conflict::Ignore {
             // IGNORE must leave a row untouched when it would conflict: check on a copy first.
             let sp = cx.pager.savepoint()?;
@@ -988,6 +1022,9 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
             }
         } else if !update_one(&p.w, rowid, &p.assignments, p.conflict, cx)? {
             continue;
+        }
+        if let Some(fk) = enforced(&p.w, cx) {
+            fkey::after_update(fk, 0, &row, cx)?;
         }
         cx.changes += 1;
         if !p.returning.is_empty() {
@@ -1006,11 +1043,21 @@ pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     for row in rows {
         let Value::Integer(rowid) = row[ncols] else { continue };
         cx.env[p.w.slot] = row;
+        // A cascade may have deleted the row already.
+        if enforced(&p.w, cx).is_some() && !load_row(&p.w, rowid, p.w.slot, cx)? {
+            continue;
+        }
         if !p.returning.is_empty() {
             out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
         }
+        if let Some(fk) = enforced(&p.w, cx) {
+            fkey::before_delete(fk, 0, cx)?;
+        }
         delete_row(&p.w, rowid, cx)?;
         cx.changes += 1;
+    }
+    if let Some(fk) = enforced(&p.w, cx) {
+        fkey::finish(fk, cx)?;
     }
     vector_index::finish_writes(cx)?;
     Ok(out)

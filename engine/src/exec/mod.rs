@@ -3,6 +3,7 @@
 pub mod ddl;
 pub mod dml;
 pub mod eval;
+pub mod fkey;
 pub mod pragma;
 pub mod query;
 
@@ -46,6 +47,10 @@ pub struct Cx<'a> {
     pub vectors: Option<&'a mut crate::vector_index::Mirrors>,
     /// Vector index changes of this statement, applied when it succeeds.
     pub vector_ops: Vec<(Arc<crate::vector_index::VectorIndexDef>, crate::vector_index::VecOp)>,
+    /// `PRAGMA foreign_keys`: enforce foreign keys.
+    pub foreign_keys: bool,
+    /// Foreign-key checks queued until the end of the statement.
+    pub fk: fkey::FkState,
 }
 
 impl<'a> Cx<'a> {
@@ -68,6 +73,8 @@ impl<'a> Cx<'a> {
             changes: 0,
             vectors: None,
             vector_ops: Vec::new(),
+            foreign_keys: false,
+            fk: fkey::FkState::default(),
         }
     }
 }
@@ -111,12 +118,13 @@ impl Bound {
     pub fn needs_savepoint(&self) -> bool {
         match &self.plan {
             Plan::Insert(p) => {
-                !(matches!(&p.source, dml::InsertSource::Values(rows) if rows.len() == 1)
-                    && p.upsert.is_none()
-                    && matches!(
-                        p.conflict,
-                        dml::Conflict::Abort | dml::Conflict::Fail | dml::Conflict::Ignore
-                    ))
+                p.w.fk.is_some()
+                    || !(matches!(&p.source, dml::InsertSource::Values(rows) if rows.len() == 1)
+                        && p.upsert.is_none()
+                        && matches!(
+                            p.conflict,
+                            dml::Conflict::Abort | dml::Conflict::Fail | dml::Conflict::Ignore
+                        ))
             }
             _ => true,
         }

@@ -2230,6 +2230,7 @@ pub fn schema_table() -> Table {
         autoincrement: false,
         checks: Vec::new(),
         without_rowid: false,
+        foreign_keys: Vec::new(),
         sql: String::new(),
     }
 }

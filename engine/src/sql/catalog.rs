@@ -55,8 +55,69 @@ pub struct Table {
     pub checks: Vec<AstExpr>,
     /// `WITHOUT ROWID`.
     pub without_rowid: bool,
+    /// `FOREIGN KEY` constraints (this table is the child).
+    pub foreign_keys: Vec<ForeignKey>,
     /// The `CREATE TABLE` text.
     pub sql: String,
+}
+
+/// What a foreign key does to the child rows when their parent row is deleted or its key
+/// changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FkAction {
+    /// Nothing; the statement fails at its end if children are left without a parent.
+    NoAction,
+    /// The statement fails at once.
+    Restrict,
+    /// The child columns become NULL.
+    SetNull,
+    /// The child columns take their defaults.
+    SetDefault,
+    /// Children are deleted with the parent, or take its new key.
+    Cascade,
+}
+
+/// A `FOREIGN KEY (columns) REFERENCES parent(parent_columns)` constraint.
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    /// The child table's columns.
+    pub columns: Vec<usize>,
+    /// The parent table (as written).
+    pub parent: String,
+    /// The parent's columns, as written (empty: the parent's primary key).
+    pub parent_columns: Vec<String>,
+    /// `ON DELETE`.
+    pub on_delete: FkAction,
+    /// `ON UPDATE`.
+    pub on_update: FkAction,
+}
+
+fn fk_action(a: Option<ast::ReferentialAction>) -> FkAction {
+    match a {
+        None | Some(ast::ReferentialAction::NoAction) => FkAction::NoAction,
+        Some(ast::ReferentialAction::Restrict) => FkAction::Restrict,
+        Some(ast::ReferentialAction::SetNull) => FkAction::SetNull,
+        Some(ast::ReferentialAction::SetDefault) => FkAction::SetDefault,
+        Some(ast::ReferentialAction::Cascade) => FkAction::Cascade,
+    }
+}
+
+/// The catalog's form of a parsed foreign key whose child columns are `columns`.
+fn foreign_key(fk: &ast::ForeignKeyConstraint, columns: Vec<usize>) -> Result<ForeignKey> {
+    let parent_columns: Vec<String> = fk.referred_columns.iter().map(|c| c.value.clone()).collect();
+    if !parent_columns.is_empty() && parent_columns.len() != columns.len() {
+        return Err(Error::Sql(format!(
+            "number of columns in foreign key does not match the number of columns in the referenced table {}",
+            object_name(&fk.foreign_table)
+        )));
+    }
+    Ok(ForeignKey {
+        columns,
+        parent: object_name(&fk.foreign_table),
+        parent_columns,
+        on_delete: fk_action(fk.on_delete),
+        on_update: fk_action(fk.on_update),
+    })
 }
 
 impl Table {
@@ -201,6 +262,7 @@ pub fn table_from_create(
     let mut checks = Vec::new();
     let mut unique_sets: Vec<Vec<IndexColumn>> = Vec::new();
     let mut pk_cols: Vec<usize> = Vec::new();
+    let mut foreign_keys = Vec::new();
     for (i, c) in ct.columns.iter().enumerate() {
         let decl_type = decl_type_text(&c.data_type);
         let mut col = Column {
@@ -233,6 +295,7 @@ pub fn table_from_create(
                     desc: false,
                 }]),
                 ColumnOption::Check(c) => checks.push(c.expr.as_ref().clone()),
+                ColumnOption::ForeignKey(fk) => foreign_keys.push(foreign_key(fk, vec![i])?),
                 ColumnOption::DialectSpecific(tokens)
                     if tokens
                         .iter()
@@ -325,6 +388,24 @@ pub fn table_from_create(
             }
             TableConstraint::Unique(u) => ordered_sets.push(key_columns(&u.columns, &columns)?),
             TableConstraint::Check(c) => checks.push(c.expr.as_ref().clone()),
+            TableConstraint::ForeignKey(fk) => {
+                let cols = fk
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        columns
+                            .iter()
+                            .position(|col| col.name.eq_ignore_ascii_case(&c.value))
+                            .ok_or_else(|| {
+                                Error::Sql(format!(
+                                    "unknown column \"{}\" in foreign key definition",
+                                    c.value
+                                ))
+                            })
+                    })
+                    .collect::<Result<Vec<usize>>>()?;
+                foreign_keys.push(foreign_key(fk, cols)?);
+            }
             _ => {}
         }
     }
@@ -375,6 +456,7 @@ pub fn table_from_create(
         autoincrement,
         checks,
         without_rowid,
+        foreign_keys,
         sql: sql.to_string(),
     };
     Ok((table, autos))
