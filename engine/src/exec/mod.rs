@@ -5,6 +5,7 @@ pub mod dml;
 pub mod eval;
 pub mod pragma;
 pub mod query;
+mod window;
 
 use std::collections::HashMap;
 use std::rc::Rc;
