@@ -6,6 +6,7 @@ pub mod eval;
 pub mod fkey;
 pub mod pragma;
 pub mod query;
+mod window;
 
 use std::collections::HashMap;
 use std::rc::Rc;

@@ -103,7 +103,10 @@ pub fn run_select(sel: &Select, cx: &mut Cx<'_>, max_rows: Option<usize>) -> Res
     let mut rows = match (&sel.body, want) {
         // ORDER BY ... LIMIT over one core: keep only the best rows while scanning.
         (Body::Core(core), Some(w))
-            if !sel.order.is_empty() && !core.aggregate && !core.distinct =>
+            if !sel.order.is_empty()
+                && !core.aggregate
+                && !core.distinct
+                && core.windows.is_empty() =>
         {
             run_core_top(core, cx, &sel.order, w)?
         }
@@ -148,7 +151,7 @@ fn limit_value(v: &Value, what: &str) -> Result<Option<usize>> {
 }
 
 /// Compares two produced rows by the `ORDER BY` terms.
-fn cmp_order(order: &[OrderTerm], a: &[Value], b: &[Value]) -> Ordering {
+pub(super) fn cmp_order(order: &[OrderTerm], a: &[Value], b: &[Value]) -> Ordering {
     for t in order {
         let (x, y) = (&a[t.key], &b[t.key]);
         let o = match (matches!(x, Value::Null), matches!(y, Value::Null)) {
@@ -278,7 +281,7 @@ pub fn run_body(body: &Body, cx: &mut Cx<'_>, budget: Option<usize>) -> Result<V
 }
 
 /// A key for DISTINCT and grouping: integral reals become integers so that 1 and 1.0 meet.
-fn row_key(row: &[Value], n: usize) -> Vec<u8> {
+pub(super) fn row_key(row: &[Value], n: usize) -> Vec<u8> {
     let vals: Vec<Value> = row[..n.min(row.len())].iter().map(normalize).collect();
     let mut out = Vec::new();
     encode_record(&vals, &mut out);
@@ -365,6 +368,9 @@ pub fn run_core(core: &Core, cx: &mut Cx<'_>, budget: Option<usize>) -> Result<V
             break;
         }
     }
+    if !core.windows.is_empty() {
+        return super::window::run_windowed(core, cx, pass);
+    }
     if core.aggregate {
         return run_aggregate(core, cx, pass);
     }
@@ -388,6 +394,30 @@ pub fn run_core(core: &Core, cx: &mut Cx<'_>, budget: Option<usize>) -> Result<V
 }
 
 fn run_aggregate(core: &Core, cx: &mut Cx<'_>, pass: bool) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    for_each_group(core, cx, pass, &mut |cx| {
+        let mut row = Vec::with_capacity(core.output.len());
+        for e in &core.output {
+            row.push(eval(e, cx)?);
+        }
+        if !core.distinct || seen.insert(row_key(&row, core.ncols)) {
+            out.push(row);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Groups the rows of an aggregate core (none when `pass` is false) and calls `f` for each group
+/// that passes `HAVING`, in group key order, with the group's representative rows, aggregate
+/// results and key in the environment.
+pub(super) fn for_each_group(
+    core: &Core,
+    cx: &mut Cx<'_>,
+    pass: bool,
+    f: &mut dyn FnMut(&mut Cx<'_>) -> Result<()>,
+) -> Result<()> {
     let mut groups: Vec<Group> = Vec::new();
     let mut index: rustc_hash::FxHashMap<Vec<u8>, usize> = rustc_hash::FxHashMap::default();
     // Buffers reused for every row: the group key, its normalised encoding, aggregate arguments.
@@ -457,8 +487,6 @@ fn run_aggregate(core: &Core, cx: &mut Cx<'_>, pass: bool) -> Result<Vec<Row>> {
             Ordering::Equal
         });
     }
-    let mut out = Vec::with_capacity(groups.len());
-    let mut seen: HashSet<Vec<u8>> = HashSet::new();
     for mut g in groups {
         for (&slot, row) in core.slots.iter().zip(g.rep.drain(..)) {
             cx.env[slot] = row;
@@ -474,16 +502,9 @@ fn run_aggregate(core: &Core, cx: &mut Cx<'_>, pass: bool) -> Result<Vec<Row>> {
                 continue;
             }
         }
-        let mut row = Vec::with_capacity(core.output.len());
-        for e in &core.output {
-            row.push(eval(e, cx)?);
-        }
-        if core.distinct && !seen.insert(row_key(&row, core.ncols)) {
-            continue;
-        }
-        out.push(row);
+        f(cx)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Calls `f` for every joined row of a core that passes its filters (no grouping or output).
@@ -503,7 +524,7 @@ pub fn for_each_match(
 
 /// The nested loop: sets the row of level `level` and recurses; `f` sees each joined row.
 /// Returns false when `f` asked to stop.
-fn scan(
+pub(super) fn scan(
     core: &Core,
     level: usize,
     cx: &mut Cx<'_>,

@@ -22,6 +22,10 @@ pub trait Aggregate: Send + Debug {
     /// The result for the rows stepped so far. Called once per group.
     fn finish(&mut self) -> Result<Value>;
 
+    /// The result for the rows stepped so far, leaving the state ready for more rows
+    /// (`SQLite`'s `xValue`): a window function reads it once per frame.
+    fn value(&self) -> Result<Value>;
+
     /// As [`Aggregate::step`], knowing which arguments carry the JSON subtype (see
     /// [`super::FnContext::json_args`]); only the JSON aggregates care.
     fn step_json(&mut self, args: &[Value], json_args: u64) -> Result<()> {
@@ -59,6 +63,10 @@ impl Aggregate for Count {
     }
 
     fn finish(&mut self) -> Result<Value> {
+        self.value()
+    }
+
+    fn value(&self) -> Result<Value> {
         Ok(Value::Integer(self.n))
     }
 }
@@ -125,7 +133,7 @@ impl Sum {
         }
     }
 
-    fn value(&self) -> f64 {
+    fn total(&self) -> f64 {
         if self.approx {
             if self.err.is_finite() {
                 self.real + self.err
@@ -171,19 +179,23 @@ impl Aggregate for Sum {
     }
 
     fn finish(&mut self) -> Result<Value> {
+        Aggregate::value(self)
+    }
+
+    fn value(&self) -> Result<Value> {
         // A NaN result (inf - inf) is NULL, as sqlite3_result_double makes it.
         let real = |r: f64| if r.is_nan() { Value::Null } else { Value::Real(r) };
         match self.kind {
-            SumKind::Total => Ok(real(self.value())),
+            SumKind::Total => Ok(real(self.total())),
             _ if self.cnt == 0 => Ok(Value::Null),
-            SumKind::Avg => Ok(real(self.value() / self.cnt as f64)),
+            SumKind::Avg => Ok(real(self.total() / self.cnt as f64)),
             SumKind::Sum => {
                 if !self.approx {
                     Ok(Value::Integer(self.int))
                 } else if self.overflow {
                     Err(Error::Sql("integer overflow".into()))
                 } else {
-                    Ok(real(self.value()))
+                    Ok(real(self.total()))
                 }
             }
         }
@@ -232,6 +244,10 @@ impl Aggregate for MinMax {
     fn finish(&mut self) -> Result<Value> {
         Ok(self.best.take().unwrap_or(Value::Null))
     }
+
+    fn value(&self) -> Result<Value> {
+        Ok(self.best.clone().unwrap_or(Value::Null))
+    }
 }
 
 /// `group_concat(X [, SEP])` and `string_agg(X, SEP)`: the separator (`,` by default) goes
@@ -264,5 +280,12 @@ impl Aggregate for GroupConcat {
             return Ok(Value::Null);
         }
         Ok(text_value(std::borrow::Cow::Owned(std::mem::take(&mut self.buf))))
+    }
+
+    fn value(&self) -> Result<Value> {
+        if !self.started {
+            return Ok(Value::Null);
+        }
+        Ok(text_value(std::borrow::Cow::Borrowed(&self.buf)))
     }
 }

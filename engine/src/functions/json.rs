@@ -2076,6 +2076,10 @@ impl Aggregate for JsonGroupArray {
         Ok(Value::Text(format!("[{}]", std::mem::take(&mut self.buf))))
     }
 
+    fn value(&self) -> Result<Value> {
+        Ok(Value::Text(format!("[{}]", self.buf)))
+    }
+
     fn result_is_json(&self) -> bool {
         true
     }
@@ -2107,6 +2111,10 @@ impl Aggregate for JsonGroupObject {
 
     fn finish(&mut self) -> Result<Value> {
         Ok(Value::Text(format!("{{{}}}", std::mem::take(&mut self.buf))))
+    }
+
+    fn value(&self) -> Result<Value> {
+        Ok(Value::Text(format!("{{{}}}", self.buf)))
     }
 
     fn result_is_json(&self) -> bool {

@@ -14,8 +14,8 @@ use super::access;
 use super::catalog::{collation_named, object_name, Catalog, Table};
 use super::coerce::{affinity_of_type, comparison_affinity, Affinity, ArithOp};
 use super::plan::{
-    Access, AggCall, BitOp, Body, CmpOp, CompoundOp, Core, Expr, OrderTerm, Select, Source,
-    SourceKind, SubPlan,
+    Access, AggCall, BitOp, Body, CmpOp, CompoundOp, Core, Expr, Frame, FrameBound, OrderTerm,
+    Select, Source, SourceKind, SubPlan, WinCall, WinFunc,
 };
 use crate::error::{Error, Result};
 use crate::functions;
@@ -43,8 +43,9 @@ struct ScopeSrc {
 #[derive(Debug, Default)]
 struct Scope {
     srcs: Vec<ScopeSrc>,
-    /// Result-column aliases of the select being bound, usable in WHERE/GROUP BY/HAVING/ORDER BY.
-    aliases: Vec<(String, Expr)>,
+    /// Result-column aliases of the select being bound, usable in WHERE/GROUP BY/HAVING/ORDER BY,
+    /// each with whether it holds a window call (then only ORDER BY may use it).
+    aliases: Vec<(String, Expr, bool)>,
 }
 
 /// A common table expression in scope.
@@ -61,6 +62,57 @@ struct Cte {
 struct AggCtx {
     slot: usize,
     calls: Vec<AggCall>,
+    /// The select's window calls.
+    win: WinCtx,
+}
+
+impl AggCtx {
+    /// A context that collects aggregates into `slot` and allows no window calls.
+    fn new(slot: usize) -> AggCtx {
+        AggCtx { slot, calls: Vec::new(), win: WinCtx::default() }
+    }
+}
+
+/// Window calls collected while binding a select's result columns and `ORDER BY`.
+#[derive(Debug, Default)]
+struct WinCtx {
+    /// Slot of the window values.
+    slot: usize,
+    calls: Vec<WinCall>,
+    /// Whether a window call may appear where the binder is (result columns and `ORDER BY`,
+    /// outside the arguments and keys of another window call).
+    allowed: bool,
+    /// The select's `WINDOW` definitions by lower-case name.
+    named: HashMap<String, ast::NamedWindowExpr>,
+}
+
+/// The built-in window functions: what they compute and how many arguments they take.
+fn window_function(lname: &str) -> Option<(WinFunc, usize, usize)> {
+    Some(match lname {
+        "row_number" => (WinFunc::RowNumber, 0, 0),
+        "rank" => (WinFunc::Rank, 0, 0),
+        "dense_rank" => (WinFunc::DenseRank, 0, 0),
+        "percent_rank" => (WinFunc::PercentRank, 0, 0),
+        "cume_dist" => (WinFunc::CumeDist, 0, 0),
+        "ntile" => (WinFunc::Ntile, 1, 1),
+        "lag" => (WinFunc::Lag, 1, 3),
+        "lead" => (WinFunc::Lead, 1, 3),
+        "first_value" => (WinFunc::FirstValue, 1, 1),
+        "last_value" => (WinFunc::LastValue, 1, 1),
+        "nth_value" => (WinFunc::NthValue, 2, 2),
+        _ => return None,
+    })
+}
+
+/// The position of a frame bound in the order a frame's start may not come after its end.
+fn bound_rank(b: &FrameBound) -> u8 {
+    match b {
+        FrameBound::UnboundedPreceding => 0,
+        FrameBound::Preceding(_) => 1,
+        FrameBound::CurrentRow => 2,
+        FrameBound::Following(_) => 3,
+        FrameBound::UnboundedFollowing => 4,
+    }
 }
 
 /// Binds statements against a catalog.
@@ -79,6 +131,9 @@ pub struct Binder<'c> {
     sub_refs: Vec<(usize, HashSet<usize>)>,
     /// Slots of tables named with `NOT INDEXED` (no vector index for their `ORDER BY`).
     not_indexed: HashSet<usize>,
+    /// Whether an alias of a window call may be used where the binder is (result columns and
+    /// `ORDER BY` of the select being bound).
+    win_alias_ok: bool,
 }
 
 fn err<T>(msg: impl Into<String>) -> Result<T> {
@@ -228,6 +283,7 @@ impl<'c> Binder<'c> {
             ctes: Vec::new(),
             sub_refs: Vec::new(),
             not_indexed: HashSet::new(),
+            win_alias_ok: false,
         }
     }
 
@@ -336,9 +392,12 @@ impl<'c> Binder<'c> {
                 return Ok((Expr::Col(slot, col), aff, coll));
             }
             if qualifier.is_none() {
-                if let Some((_, e)) =
-                    scope.aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(name))
+                if let Some((_, e, window)) =
+                    scope.aliases.iter().find(|(a, ..)| a.eq_ignore_ascii_case(name))
                 {
+                    if *window && !self.win_alias_ok {
+                        return err(format!("misuse of aliased window function {name}"));
+                    }
                     return Ok((e.clone(), None, None));
                 }
             }
@@ -704,9 +763,6 @@ impl<'c> Binder<'c> {
     ) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
         let name = object_name(&f.name);
         let lname = lower(&name);
-        if f.over.is_some() {
-            return err(format!("window functions are not supported yet: {name}()"));
-        }
         let (arg_exprs, distinct, star) = match &f.args {
             FunctionArguments::None => (Vec::new(), false, false),
             FunctionArguments::Subquery(_) => {
@@ -727,6 +783,12 @@ impl<'c> Binder<'c> {
                 (v, distinct, star)
             }
         };
+        if let Some(over) = &f.over {
+            return self.bind_window(f, &name, over, &arg_exprs, distinct, star, agg);
+        }
+        if window_function(&lname).is_some() {
+            return err(format!("misuse of window function {name}()"));
+        }
         let nargs = arg_exprs.len();
         let is_agg =
             functions::new_aggregate(&lname, nargs)?.is_some() && !(star && lname != "count");
@@ -765,6 +827,239 @@ impl<'c> Binder<'c> {
             return err(format!("wrong number of arguments to function {name}()"));
         }
         Self::call_scalar(&name, args)
+    }
+
+    /// Binds `f(...) OVER (...)`: the call joins the select's window calls and reads as its slot
+    /// column.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_window(
+        &mut self,
+        f: &ast::Function,
+        name: &str,
+        over: &ast::WindowType,
+        arg_exprs: &[A],
+        distinct: bool,
+        star: bool,
+        agg: &mut Option<&mut AggCtx>,
+    ) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+        let lname = lower(name);
+        if !agg.as_deref().is_some_and(|c| c.win.allowed) {
+            return err(format!("misuse of window function {name}()"));
+        }
+        let nargs = arg_exprs.len();
+        let wrong_args = || err(format!("wrong number of arguments to function {name}()"));
+        let func = if let Some((func, min, max)) = window_function(&lname) {
+            if star || !(min..=max).contains(&nargs) {
+                return wrong_args();
+            }
+            func
+        } else if (star && lname == "count" && nargs == 0)
+            || (!star && functions::new_aggregate(&lname, nargs)?.is_some())
+        {
+            WinFunc::Agg(lname.clone())
+        } else if star {
+            return wrong_args();
+        } else if functions::lookup_scalar(&lname, nargs)?.is_some() {
+            return err(format!("{name}() may not be used as a window function"));
+        } else {
+            return err(format!("no such function: {name}"));
+        };
+        if distinct {
+            return err("DISTINCT is not supported for window functions");
+        }
+        if f.filter.is_some() && !matches!(func, WinFunc::Agg(_)) {
+            return err("FILTER clause may only be used with aggregate window functions");
+        }
+        let ctx = agg.as_deref_mut().expect("checked above");
+        let spec = Self::window_spec(over, &ctx.win.named, 0)?;
+        // No window calls inside another's arguments, keys or filter.
+        ctx.win.allowed = false;
+        let parts = self.bind_window_parts(&spec, arg_exprs, f.filter.as_deref(), agg);
+        let ctx = agg.as_deref_mut().expect("checked above");
+        ctx.win.allowed = true;
+        let (args, coll, filter, keys, nparts, order, frame) = parts?;
+        ctx.win.calls.push(WinCall { func, args, coll, filter, keys, nparts, order, frame });
+        Ok((Expr::Col(ctx.win.slot, ctx.win.calls.len() - 1), None, None))
+    }
+
+    /// The window that `OVER` names or spells out, with the clauses of a named base window
+    /// (`OVER (w ORDER BY ...)`) merged in as `SQLite` allows.
+    fn window_spec(
+        over: &ast::WindowType,
+        named: &HashMap<String, ast::NamedWindowExpr>,
+        depth: usize,
+    ) -> Result<ast::WindowSpec> {
+        if depth > 32 {
+            return err("too many levels of named windows");
+        }
+        let lookup = |n: &ast::Ident| -> Result<ast::WindowSpec> {
+            match named.get(&lower(&n.value)) {
+                None => err(format!("no such window: {}", n.value)),
+                Some(ast::NamedWindowExpr::NamedWindow(other)) => Self::window_spec(
+                    &ast::WindowType::NamedWindow(other.clone()),
+                    named,
+                    depth + 1,
+                ),
+                Some(ast::NamedWindowExpr::WindowSpec(spec)) => {
+                    Self::window_spec(&ast::WindowType::WindowSpec(spec.clone()), named, depth + 1)
+                }
+            }
+        };
+        match over {
+            ast::WindowType::NamedWindow(n) => lookup(n),
+            ast::WindowType::WindowSpec(spec) => {
+                let Some(base_name) = &spec.window_name else { return Ok(spec.clone()) };
+                let base = lookup(base_name)?;
+                let clash = if !spec.partition_by.is_empty() {
+                    Some("PARTITION clause")
+                } else if !base.order_by.is_empty() && !spec.order_by.is_empty() {
+                    Some("ORDER BY clause")
+                } else if base.window_frame.is_some() {
+                    Some("frame specification")
+                } else {
+                    None
+                };
+                if let Some(what) = clash {
+                    return err(format!("cannot override {what} of window: {}", base_name.value));
+                }
+                Ok(ast::WindowSpec {
+                    window_name: None,
+                    partition_by: base.partition_by,
+                    order_by: if spec.order_by.is_empty() {
+                        base.order_by
+                    } else {
+                        spec.order_by.clone()
+                    },
+                    window_frame: spec.window_frame.clone(),
+                })
+            }
+        }
+    }
+
+    /// Binds the arguments, filter, partition and order keys and frame of a window call.
+    #[allow(clippy::type_complexity)]
+    fn bind_window_parts(
+        &mut self,
+        spec: &ast::WindowSpec,
+        arg_exprs: &[A],
+        filter: Option<&A>,
+        agg: &mut Option<&mut AggCtx>,
+    ) -> Result<(Vec<Expr>, Collation, Option<Expr>, Vec<Expr>, usize, Vec<OrderTerm>, Frame)> {
+        let mut args = Vec::with_capacity(arg_exprs.len());
+        let mut coll = None;
+        for a in arg_exprs {
+            let (x, _, c) = self.bind_expr(a, agg)?;
+            if args.is_empty() {
+                coll = c;
+            }
+            args.push(x);
+        }
+        let filter = match filter {
+            Some(fl) => Some(self.bind_expr(fl, agg)?.0),
+            None => None,
+        };
+        let mut keys = Vec::new();
+        let mut order = Vec::new();
+        for p in &spec.partition_by {
+            let (x, _, coll) = self.bind_expr(p, agg)?;
+            order.push(OrderTerm {
+                key: keys.len(),
+                desc: false,
+                nulls_first: true,
+                coll: coll.unwrap_or_default(),
+            });
+            keys.push(x);
+        }
+        let nparts = keys.len();
+        for ob in &spec.order_by {
+            let desc = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
+            let (x, _, coll) = self.bind_expr(&ob.expr, agg)?;
+            order.push(OrderTerm {
+                key: keys.len(),
+                desc,
+                nulls_first: ob.options.nulls_first.unwrap_or(!desc),
+                coll: coll.unwrap_or_default(),
+            });
+            keys.push(x);
+        }
+        let frame = self.window_frame(spec.window_frame.as_ref(), spec.order_by.len())?;
+        Ok((args, coll.unwrap_or_default(), filter, keys, nparts, order, frame))
+    }
+
+    /// Binds a frame clause; `None` is `SQLite`'s default, `RANGE BETWEEN UNBOUNDED PRECEDING
+    /// AND CURRENT ROW` (the whole partition when the window has no `ORDER BY`, since every row
+    /// is then a peer of every other). Offsets are bound like constants: they may not read the
+    /// select's columns.
+    fn window_frame(&mut self, frame: Option<&ast::WindowFrame>, norder: usize) -> Result<Frame> {
+        let Some(fr) = frame else {
+            return Ok(Frame {
+                rows: false,
+                start: FrameBound::UnboundedPreceding,
+                end: FrameBound::CurrentRow,
+            });
+        };
+        let rows = match fr.units {
+            ast::WindowFrameUnits::Rows => true,
+            ast::WindowFrameUnits::Range => false,
+            ast::WindowFrameUnits::Groups => return err("GROUPS frames are not supported"),
+        };
+        // The select's own columns are not visible to offsets (an empty scope does not hide
+        // them from name lookup, so references to them are refused after binding).
+        let own: HashSet<usize> = self
+            .scopes
+            .last()
+            .map(|sc| sc.srcs.iter().map(|s| s.slot).collect())
+            .unwrap_or_default();
+        self.push_empty_scope();
+        let r = (|| {
+            let mut offset = |e: &A, which: &str| -> Result<Expr> {
+                let x = self.expr(e)?;
+                let mut reads_own = false;
+                walk_expr(&x, &mut |s, _| reads_own |= own.contains(&s), &mut |_| {});
+                if reads_own {
+                    return err(format!("frame {which} offset must be a non-negative integer"));
+                }
+                Ok(x)
+            };
+            let mut bound = |b: &ast::WindowFrameBound, which: &str| -> Result<FrameBound> {
+                Ok(match b {
+                    ast::WindowFrameBound::CurrentRow => FrameBound::CurrentRow,
+                    ast::WindowFrameBound::Preceding(None) => FrameBound::UnboundedPreceding,
+                    ast::WindowFrameBound::Preceding(Some(e)) => {
+                        FrameBound::Preceding(offset(e, which)?)
+                    }
+                    ast::WindowFrameBound::Following(None) => FrameBound::UnboundedFollowing,
+                    ast::WindowFrameBound::Following(Some(e)) => {
+                        FrameBound::Following(offset(e, which)?)
+                    }
+                })
+            };
+            let start = bound(&fr.start_bound, "starting")?;
+            let end = match &fr.end_bound {
+                Some(b) => bound(b, "ending")?,
+                None => FrameBound::CurrentRow,
+            };
+            Ok((start, end))
+        })();
+        self.pop_scope();
+        let (start, end) = r?;
+        if matches!(start, FrameBound::UnboundedFollowing)
+            || matches!(end, FrameBound::UnboundedPreceding)
+            || bound_rank(&start) > bound_rank(&end)
+        {
+            return err("unsupported frame specification");
+        }
+        let offset =
+            |b: &FrameBound| matches!(b, FrameBound::Preceding(_) | FrameBound::Following(_));
+        if !rows && (offset(&start) || offset(&end)) {
+            if norder != 1 {
+                return err(
+                    "RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression",
+                );
+            }
+            return err("RANGE frames with an offset PRECEDING/FOLLOWING are not supported");
+        }
+        Ok(Frame { rows, start, end })
     }
 
     fn bind_binary(
@@ -1086,13 +1381,17 @@ impl<'c> Binder<'c> {
             slots: vec![slot],
             group_slot: agg_slot,
             bare_columns: true,
+            windows: Vec::new(),
+            win_slot: agg_slot,
         }
     }
 
     /// Binds one `SELECT` with the `ORDER BY` terms that apply to it.
     fn select_core(&mut self, s: &ast::Select, order: &[ast::OrderByExpr]) -> Result<Select> {
         self.scopes.push(Scope::default());
+        let saved = self.win_alias_ok;
         let r = self.select_core_inner(s, order);
+        self.win_alias_ok = saved;
         self.scopes.pop();
         r
     }
@@ -1152,7 +1451,14 @@ impl<'c> Binder<'c> {
             }
         }
         let agg_slot = self.alloc_slot();
-        let mut aggctx = AggCtx { slot: agg_slot, calls: Vec::new() };
+        let mut aggctx = AggCtx::new(agg_slot);
+        // Window calls may appear in the result columns and ORDER BY.
+        aggctx.win.slot = self.alloc_slot();
+        aggctx.win.allowed = true;
+        for def in &s.named_window {
+            aggctx.win.named.insert(lower(&def.0.value), def.1.clone());
+        }
+        self.win_alias_ok = true;
         // Result columns.
         let mut output = Vec::new();
         let mut names = Vec::new();
@@ -1202,13 +1508,15 @@ impl<'c> Binder<'c> {
                     colls.push(coll);
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
+                    let nwin = aggctx.win.calls.len();
                     let (x, aff, coll) = self.bind_expr(expr, &mut Some(&mut aggctx))?;
+                    let window = aggctx.win.calls.len() > nwin;
                     names.push(alias.value.clone());
-                    self.scopes
-                        .last_mut()
-                        .expect("scope pushed")
-                        .aliases
-                        .push((alias.value.clone(), x.clone()));
+                    self.scopes.last_mut().expect("scope pushed").aliases.push((
+                        alias.value.clone(),
+                        x.clone(),
+                        window,
+                    ));
                     output.push(x);
                     affs.push(aff);
                     colls.push(coll);
@@ -1217,6 +1525,7 @@ impl<'c> Binder<'c> {
             }
         }
         let ncols = output.len();
+        self.win_alias_ok = false;
         if let Some(w) = &s.selection {
             let b = self.expr(w)?;
             split_and(b, &mut conds);
@@ -1243,10 +1552,13 @@ impl<'c> Binder<'c> {
                 group_colls.push(coll.unwrap_or_default());
             }
         }
+        aggctx.win.allowed = false;
         let having = match &s.having {
             Some(h) => Some(self.bind_expr(h, &mut Some(&mut aggctx))?.0),
             None => None,
         };
+        aggctx.win.allowed = true;
+        self.win_alias_ok = true;
         let mut terms = Vec::with_capacity(order.len());
         for ob in order {
             let desc = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
@@ -1833,7 +2145,7 @@ impl<'c> Binder<'c> {
             return;
         }
         let Body::Core(core) = &mut sel.body else { return };
-        if core.aggregate || core.distinct || core.sources.len() != 1 {
+        if core.aggregate || core.distinct || !core.windows.is_empty() || core.sources.len() != 1 {
             return;
         }
         let src = &core.sources[0];
@@ -1895,7 +2207,7 @@ impl<'c> Binder<'c> {
         } else {
             let mut src = core.sources[0].clone();
             src.access = Access::Scan;
-            let aggctx = AggCtx { slot: core.agg_slot, calls: Vec::new() };
+            let aggctx = AggCtx::new(core.agg_slot);
             let plan = self.plan_core(
                 vec![src],
                 conds,
@@ -1922,7 +2234,7 @@ impl<'c> Binder<'c> {
         conds: Vec<Expr>,
         agg_slot: usize,
     ) -> Result<Core> {
-        let aggctx = AggCtx { slot: agg_slot, calls: Vec::new() };
+        let aggctx = AggCtx::new(agg_slot);
         let mut core = self.plan_core(
             sources,
             conds,
@@ -1965,12 +2277,14 @@ impl<'c> Binder<'c> {
         let group_slot = self.alloc_slot();
         let mut output = output;
         let mut having = having;
+        let win_slot = aggctx.win.slot;
+        let mut windows = aggctx.win.calls;
         if !group_by.is_empty() {
-            for e in &mut output {
+            let window_exprs = windows.iter_mut().flat_map(|w| {
+                w.args.iter_mut().chain(w.filter.iter_mut()).chain(w.keys.iter_mut())
+            });
+            for e in output.iter_mut().chain(having.iter_mut()).chain(window_exprs) {
                 substitute_group_cols(e, &group_by, group_slot);
-            }
-            if let Some(h) = &mut having {
-                substitute_group_cols(h, &group_by, group_slot);
             }
         }
         let sub_slots = self.sub_slot_sets();
@@ -2057,6 +2371,9 @@ impl<'c> Binder<'c> {
             for a in &aggctx.calls {
                 a.args.iter().chain(a.filter.iter()).for_each(&mut note);
             }
+            for w in &windows {
+                w.args.iter().chain(w.filter.iter()).chain(w.keys.iter()).for_each(&mut note);
+            }
         }
         for src in &mut sources {
             let SourceKind::Table(table) = &src.kind else { continue };
@@ -2085,7 +2402,9 @@ impl<'c> Binder<'c> {
         // Whether grouped output reads source columns directly (bare columns), which then need
         // each group's last row.
         let mut read = HashSet::new();
-        for e in output.iter().chain(having.iter()) {
+        let window_exprs =
+            windows.iter().flat_map(|w| w.args.iter().chain(w.filter.iter()).chain(w.keys.iter()));
+        for e in output.iter().chain(having.iter()).chain(window_exprs) {
             expr_slots(e, &sub_slots, &mut read);
         }
         let bare_columns = slots.iter().any(|s| read.contains(s));
@@ -2105,6 +2424,8 @@ impl<'c> Binder<'c> {
             distinct,
             slots,
             group_slot,
+            windows,
+            win_slot,
         }
     }
 }

@@ -193,6 +193,86 @@ pub struct AggCall {
     pub filter: Option<Expr>,
 }
 
+/// What a window call computes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WinFunc {
+    /// `row_number()`
+    RowNumber,
+    /// `rank()`
+    Rank,
+    /// `dense_rank()`
+    DenseRank,
+    /// `percent_rank()`
+    PercentRank,
+    /// `cume_dist()`
+    CumeDist,
+    /// `ntile(n)`
+    Ntile,
+    /// `lag(x [, offset [, default]])`
+    Lag,
+    /// `lead(x [, offset [, default]])`
+    Lead,
+    /// `first_value(x)`
+    FirstValue,
+    /// `last_value(x)`
+    LastValue,
+    /// `nth_value(x, n)`
+    NthValue,
+    /// An aggregate function (its lower-case name) over the frame.
+    Agg(String),
+}
+
+/// One end of a window frame. Offsets are constants (they may read enclosing queries), evaluated
+/// once per run of the core.
+#[derive(Debug, Clone)]
+pub enum FrameBound {
+    /// `UNBOUNDED PRECEDING`
+    UnboundedPreceding,
+    /// `n PRECEDING`
+    Preceding(Expr),
+    /// `CURRENT ROW` (with `RANGE`: the first or last peer of the row).
+    CurrentRow,
+    /// `n FOLLOWING`
+    Following(Expr),
+    /// `UNBOUNDED FOLLOWING`
+    UnboundedFollowing,
+}
+
+/// A window frame: `ROWS` or `RANGE` (without offsets) between two bounds. The binder has
+/// checked that the start does not come after the end in the order UNBOUNDED PRECEDING,
+/// PRECEDING, CURRENT ROW, FOLLOWING, UNBOUNDED FOLLOWING.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// `ROWS` (else `RANGE`, where the current row stands for all its peers).
+    pub rows: bool,
+    /// Where the frame starts.
+    pub start: FrameBound,
+    /// Where the frame ends (inclusive).
+    pub end: FrameBound,
+}
+
+/// A window function call (`f(...) OVER (...)`); its value for the current row is the row in
+/// the core's `win_slot`.
+#[derive(Debug, Clone)]
+pub struct WinCall {
+    /// The function.
+    pub func: WinFunc,
+    /// Arguments.
+    pub args: Vec<Expr>,
+    /// The collation of the first argument, which `min` and `max` compare under.
+    pub coll: Collation,
+    /// `FILTER (WHERE ...)` (aggregates only).
+    pub filter: Option<Expr>,
+    /// The `PARTITION BY` terms, then the window's `ORDER BY` terms.
+    pub keys: Vec<Expr>,
+    /// How many of `keys` are partition terms.
+    pub nparts: usize,
+    /// One sort term per key (`key` indexes `keys`); partition terms sort ascending.
+    pub order: Vec<OrderTerm>,
+    /// The frame (ignored by the ranking functions and `lag`/`lead`).
+    pub frame: Frame,
+}
+
 /// One `SELECT ... FROM ... WHERE ... GROUP BY ...`.
 #[derive(Debug, Clone)]
 pub struct Core {
@@ -226,6 +306,11 @@ pub struct Core {
     pub group_slot: usize,
     /// Whether grouped output reads source columns outside aggregates and GROUP BY terms.
     pub bare_columns: bool,
+    /// Window calls, computed after grouping and `HAVING`; their values are the row in
+    /// `win_slot`.
+    pub windows: Vec<WinCall>,
+    /// Slot of the window values.
+    pub win_slot: usize,
 }
 
 /// Compound operators.
