@@ -170,8 +170,35 @@ pub(super) fn index_path(
         let (ncells, leaf) = (node.ncells, node.kind.is_leaf());
         let (mut lo, mut hi) = (0, ncells);
         while lo < hi {
-            let mid = lo.midpoint(hi);
-            match compare_cell(pager, pg, mid, cmp)? {
+            // Cells whose payload is all on the page compare in place, on one parse of the
+            // page; a cell with overflow pages is read whole first.
+            let (mid, ord) = {
+                let node = Node::parse(pager.get(pg)?, pg, usable)?;
+                let mut spilled = None;
+                let mut found = None;
+                while lo < hi {
+                    let mid = lo.midpoint(hi);
+                    let info = node.cell(mid)?;
+                    if info.overflow != 0 {
+                        spilled = Some(mid);
+                        break;
+                    }
+                    match cmp(&node.data[info.payload_off..info.payload_off + info.local_len])? {
+                        Ordering::Less => lo = mid + 1,
+                        Ordering::Greater => hi = mid,
+                        Ordering::Equal => {
+                            found = Some(mid);
+                            break;
+                        }
+                    }
+                }
+                match (found, spilled) {
+                    (Some(mid), _) => (mid, Ordering::Equal),
+                    (None, Some(mid)) => (mid, compare_cell(pager, pg, mid, cmp)?),
+                    (None, None) => break,
+                }
+            };
+            match ord {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => {
