@@ -391,7 +391,7 @@ impl Connection {
             }
             pager.release_savepoint(sp);
         }
-        self.vectors.statement_done(r.is_ok());
+        self.vectors.statement_done(r.is_ok() || keep);
         if r.is_err() && write {
             // Undo any catalog the failed statement loaded from its own changes.
             self.catalog_valid = false;
@@ -421,12 +421,17 @@ impl Connection {
                 let mut cx = Cx::new(pager, params, &bound.subs, bound.nslots, &mut self.fnctx);
                 cx.vectors = Some(&mut self.vectors);
                 cx.foreign_keys = self.foreign_keys;
-                let rows = match &bound.plan {
-                    Plan::Insert(p) => dml::run_insert(p, &mut cx)?,
-                    Plan::Update(p) => dml::run_update(p, &mut cx)?,
-                    Plan::Delete(p) => dml::run_delete(p, &mut cx)?,
+                let r = match &bound.plan {
+                    Plan::Insert(p) => dml::run_insert(p, &mut cx),
+                    Plan::Update(p) => dml::run_update(p, &mut cx),
+                    Plan::Delete(p) => dml::run_delete(p, &mut cx),
                     _ => unreachable!("matched above"),
                 };
+                if matches!(&r, Err(Error::Raise { action: RaiseAction::Fail, .. })) {
+                    // The rows written before `RAISE(FAIL)` stay: so do their vector entries.
+                    vector_index::finish_writes(&mut cx)?;
+                }
+                let rows = r?;
                 let changes = cx.changes;
                 self.fnctx.changes = changes;
                 self.fnctx.total_changes += changes;

@@ -309,11 +309,12 @@ mod tests {
         let s = split_statements("SELECT ';'; -- a; comment\n SELECT \"x;y\" /* ; */ ; ;CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; SELECT 2; END; SELECT 3");
         assert_eq!(s.len(), 4, "{s:?}");
         assert!(s[2].starts_with("CREATE TRIGGER") && s[2].ends_with("END"));
+        assert_eq!(s[3], "SELECT 3");
+        // A CASE ... END inside a trigger body does not end the trigger.
         let s = split_statements(
             "CREATE TRIGGER t BEFORE DELETE ON a BEGIN SELECT CASE WHEN 1 THEN 2 END; END; SELECT 1",
         );
         assert_eq!(s.len(), 2, "{s:?}");
-        assert_eq!(s[3], "SELECT 3");
         assert_eq!(split_statements("-- only a comment\n; /* and another */"), Vec::<&str>::new());
         assert!(matches!(
             parse_one("-- pragma in a comment\nSELECT 1").expect("select"),
