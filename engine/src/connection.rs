@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use sqlparser::ast::Statement as Ast;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, RaiseAction, Result};
 use crate::exec::{self, ddl, dml, pragma, query, Bound, Cx, Plan};
 use crate::functions::FnContext;
 use crate::sql::catalog::Catalog;
@@ -346,10 +346,17 @@ impl Connection {
         self.ensure_txn(write)?;
         let r = self.run_in_txn(stmt, params, write);
         let ok = r.is_ok();
-        if !ok && write && self.explicit {
-            // The statement's savepoint already undid it; the transaction goes on.
+        if self.explicit && matches!(&r, Err(Error::Raise { action: RaiseAction::Rollback, .. })) {
+            // `RAISE(ROLLBACK)` ends the whole transaction.
+            self.rollback()?;
+            self.explicit = false;
+            self.savepoint_txn = false;
+            self.savepoints.clear();
+            self.catalog_valid = false;
         }
-        let fin = self.finish_autocommit(ok);
+        // `RAISE(FAIL)` in autocommit mode commits what the statement did before it.
+        let keep = matches!(&r, Err(Error::Raise { action: RaiseAction::Fail, .. }));
+        let fin = self.finish_autocommit(ok || keep);
         let res = r?;
         fin?;
         Ok(res)
@@ -375,14 +382,16 @@ impl Connection {
             None
         };
         let r = self.run_bound(&stmt.inner.sql, &stmt.inner.parsed, bound, params);
+        // `RAISE(FAIL)` keeps what the statement did before it.
+        let keep = matches!(&r, Err(Error::Raise { action: RaiseAction::Fail, .. }));
         if let Some(sp) = sp {
             let pager = self.inner.pager();
-            if r.is_err() && pager.state() == PagerState::Writing {
+            if r.is_err() && !keep && pager.state() == PagerState::Writing {
                 pager.rollback_to_savepoint(sp)?;
             }
             pager.release_savepoint(sp);
         }
-        self.vectors.statement_done(r.is_ok());
+        self.vectors.statement_done(r.is_ok() || keep);
         if r.is_err() && write {
             // Undo any catalog the failed statement loaded from its own changes.
             self.catalog_valid = false;
@@ -412,12 +421,17 @@ impl Connection {
                 let mut cx = Cx::new(pager, params, &bound.subs, bound.nslots, &mut self.fnctx);
                 cx.vectors = Some(&mut self.vectors);
                 cx.foreign_keys = self.foreign_keys;
-                let rows = match &bound.plan {
-                    Plan::Insert(p) => dml::run_insert(p, &mut cx)?,
-                    Plan::Update(p) => dml::run_update(p, &mut cx)?,
-                    Plan::Delete(p) => dml::run_delete(p, &mut cx)?,
+                let r = match &bound.plan {
+                    Plan::Insert(p) => dml::run_insert(p, &mut cx),
+                    Plan::Update(p) => dml::run_update(p, &mut cx),
+                    Plan::Delete(p) => dml::run_delete(p, &mut cx),
                     _ => unreachable!("matched above"),
                 };
+                if matches!(&r, Err(Error::Raise { action: RaiseAction::Fail, .. })) {
+                    // The rows written before `RAISE(FAIL)` stay: so do their vector entries.
+                    vector_index::finish_writes(&mut cx)?;
+                }
+                let rows = r?;
                 let changes = cx.changes;
                 self.fnctx.changes = changes;
                 self.fnctx.total_changes += changes;

@@ -116,6 +116,28 @@ pub enum Error {
     /// The file uses a feature this version of embedlite does not support.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// `RAISE()` in a trigger program: the message as written (empty for `IGNORE`).
+    #[error("{message}")]
+    Raise {
+        /// What the statement does about it.
+        action: RaiseAction,
+        /// The message.
+        message: String,
+    },
+}
+
+/// The first argument of `RAISE()`: what happens to the statement that fired the trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RaiseAction {
+    /// Abandon the current row's trigger programs and the row's own change; go on with the
+    /// next row. Caught by the trigger machinery, never returned to the caller.
+    Ignore,
+    /// Fail the statement and undo it.
+    Abort,
+    /// Fail the statement, keeping the changes it made before.
+    Fail,
+    /// Fail the statement and roll back the whole transaction.
+    Rollback,
 }
 
 impl Error {
@@ -131,7 +153,7 @@ impl Error {
             Error::Misuse(_) => ErrorCode::Misuse,
             Error::Range(_) => ErrorCode::Range,
             Error::ReadOnly => ErrorCode::ReadOnly,
-            Error::Constraint(_) => ErrorCode::Constraint,
+            Error::Constraint(_) | Error::Raise { .. } => ErrorCode::Constraint,
             Error::CantOpen { .. } => ErrorCode::CantOpen,
             Error::TooBig(_) => ErrorCode::TooBig,
             Error::Sql(_) => ErrorCode::Error,

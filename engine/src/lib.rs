@@ -28,5 +28,5 @@ pub mod storage;
 pub mod vector_index;
 
 pub use connection::{Connection, QueryResult, Statement};
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, ErrorCode, RaiseAction, Result};
 pub use storage::Value;

@@ -140,6 +140,7 @@ pub fn run(
             if cat.table(&table).is_none() && !cat.views.contains_key(&table.to_ascii_lowercase()) {
                 return err(format!("no such table: main.{table}"));
             }
+            super::trigger::check_create(ct, cat)?;
             let entry = SchemaEntry {
                 kind: "trigger".into(),
                 name,

@@ -9,6 +9,7 @@ use sqlparser::ast::{self, AssignmentTarget, SqliteOnConflict};
 use super::eval::{eval, eval_true};
 use super::fkey::{self, FkPlan};
 use super::query::{run_select, table_row, Row};
+use super::trigger::{self, Timing, TriggerPlan};
 use super::Cx;
 use crate::error::{Error, Result};
 use crate::functions::vector;
@@ -74,6 +75,8 @@ pub struct TableWriter {
     pub vectors: Vec<(Arc<VectorIndexDef>, Option<Expr>)>,
     /// The foreign keys a statement on it may have to enforce.
     pub fk: Option<Arc<FkPlan>>,
+    /// The triggers the statement fires on it.
+    pub triggers: Option<Arc<TriggerPlan>>,
 }
 
 /// The foreign keys to enforce for a statement writing `w` (none unless `PRAGMA foreign_keys`).
@@ -92,6 +95,8 @@ pub struct Upsert {
     pub filter: Option<Expr>,
     /// Slot of the `excluded` row.
     pub excluded_slot: usize,
+    /// The `UPDATE` triggers that `DO UPDATE` fires.
+    pub triggers: Option<Arc<TriggerPlan>>,
 }
 
 /// Where inserted rows come from.
@@ -220,7 +225,7 @@ pub(super) fn writer(
         });
     }
     b.pop_scope();
-    Ok(TableWriter { table, slot, indexes, checks, defaults, vectors, fk: None })
+    Ok(TableWriter { table, slot, indexes, checks, defaults, vectors, fk: None, triggers: None })
 }
 
 fn assignments(
@@ -392,7 +397,7 @@ pub fn bind_insert(
                         (Some(a), f)
                     }
                 };
-                Some(Upsert { target, assignments, filter, excluded_slot })
+                Some(Upsert { target, assignments, filter, excluded_slot, triggers: None })
             }
             Some(_) => return err("unsupported ON clause"),
             None => None,
@@ -400,11 +405,37 @@ pub fn bind_insert(
         let (ret, names) = returning(b, ins.returning.as_ref(), &table, slot)?;
         let mut w = w;
         w.fk = fkey::bind(b, cat, &w)?.map(Arc::new);
-        let conflict =
-            if ins.replace_into { Conflict::Replace } else { conflict_of(ins.or.as_ref()) };
+        let or = b.forced_conflict.or(if ins.replace_into {
+            Some(SqliteOnConflict::Replace)
+        } else {
+            ins.or
+        });
+        w.triggers =
+            forcing(b, or, |b| trigger::bind(b, cat, &w, trigger::Event::Insert))?.map(Arc::new);
+        let mut upsert = upsert;
+        if let Some(u) = &mut upsert {
+            if let Some(a) = &u.assignments {
+                let cols: Vec<usize> = a.iter().map(|(c, _)| *c).collect();
+                u.triggers =
+                    trigger::bind(b, cat, &w, trigger::Event::Update(&cols))?.map(Arc::new);
+            }
+        }
+        let conflict = conflict_of(or.as_ref());
         Ok((InsertPlan { w, targets, source, conflict, upsert, returning: ret }, names))
     })();
     b.pop_scope();
+    r
+}
+
+/// Runs `f` (binding trigger programs) with `or` as the conflict clause of their statements.
+fn forcing<T>(
+    b: &mut Binder<'_>,
+    or: Option<SqliteOnConflict>,
+    f: impl FnOnce(&mut Binder<'_>) -> Result<T>,
+) -> Result<T> {
+    let saved = std::mem::replace(&mut b.forced_conflict, or);
+    let r = f(b);
+    b.forced_conflict = saved;
     r
 }
 
@@ -466,16 +497,14 @@ pub fn bind_update(
         let mut w = writer(b, cat, table.clone(), slot)?;
         w.fk = fkey::bind(b, cat, &w)?.map(Arc::new);
         let assignments = assignments(b, &table, &up.assignments)?;
+        let cols: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
+        let or = b.forced_conflict.or(up.or);
+        w.triggers = forcing(b, or, |b| trigger::bind(b, cat, &w, trigger::Event::Update(&cols)))?
+            .map(Arc::new);
         let scan = scan_core(b, &table, slot, up.selection.as_ref())?;
         let (ret, names) = returning(b, up.returning.as_ref(), &table, slot)?;
         Ok((
-            UpdatePlan {
-                w,
-                scan,
-                assignments,
-                conflict: conflict_of(up.or.as_ref()),
-                returning: ret,
-            },
+            UpdatePlan { w, scan, assignments, conflict: conflict_of(or.as_ref()), returning: ret },
             names,
         ))
     })();
@@ -508,6 +537,7 @@ pub fn bind_delete(
     let r = (|| {
         let mut w = writer(b, cat, table.clone(), slot)?;
         w.fk = fkey::bind(b, cat, &w)?.map(Arc::new);
+        w.triggers = trigger::bind(b, cat, &w, trigger::Event::Delete)?.map(Arc::new);
         let scan = scan_core(b, &table, slot, del.selection.as_ref())?;
         let (ret, names) = returning(b, del.returning.as_ref(), &table, slot)?;
         Ok((DeletePlan { w, scan, returning: ret }, names))
@@ -856,11 +886,27 @@ fn insert_rows(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
             .rowid_alias
             .and_then(|a| (!matches!(vals[a], Value::Null)).then(|| vals[a].clone()))
             .or_else(|| row[ncols].take().filter(|v| !matches!(v, Value::Null)));
-        let rowid = match explicit {
+        let explicit = match explicit {
             Some(v) => match apply_affinity(v, Affinity::Integer) {
-                Value::Integer(i) => i,
+                Value::Integer(i) => Some(i),
                 _ => return err("datatype mismatch"),
             },
+            None => None,
+        };
+        if let Some(tp) = w.triggers.as_deref().filter(|tp| tp.has(Timing::Before)) {
+            // As in SQLite, a rowid not chosen yet reads as -1 in a BEFORE INSERT trigger.
+            let r = Value::Integer(explicit.unwrap_or(-1));
+            let mut new = vals.clone();
+            if let Some(a) = t.rowid_alias {
+                new[a] = r.clone();
+            }
+            new.push(r);
+            if !trigger::fire(tp, Timing::Before, None, Some(&new), cx)? {
+                continue;
+            }
+        }
+        let rowid = match explicit {
+            Some(i) => i,
             None => next_rowid(w, cx)?,
         };
         if let Some(a) = t.rowid_alias {
@@ -883,12 +929,25 @@ fn insert_rows(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
                     }
                 }
                 let assignments = u.assignments.as_ref().expect("DO UPDATE");
-                let old = cx.env[w.slot].clone();
+                let mut old = cx.env[w.slot].clone();
+                if let Some(tp) = u.triggers.as_deref().filter(|tp| tp.has(Timing::Before)) {
+                    let (new, _) = new_row(w, existing, assignments, cx)?;
+                    if !trigger::fire(tp, Timing::Before, Some(&old), Some(&new), cx)?
+                        || !load_row(w, existing, w.slot, cx)?
+                    {
+                        continue;
+                    }
+                    old = cx.env[w.slot].clone();
+                }
                 update_one(w, existing, assignments, Conflict::Abort, cx)?;
                 if let Some(fk) = enforced(w, cx) {
                     fkey::after_update(fk, 0, &old, cx)?;
                 }
                 cx.changes += 1;
+                if let Some(tp) = &u.triggers {
+                    let new = cx.env[w.slot].clone();
+                    trigger::fire(tp, Timing::After, Some(&old), Some(&new), cx)?;
+                }
                 if !p.returning.is_empty() {
                     out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
                 }
@@ -905,6 +964,10 @@ fn insert_rows(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
         }
         cx.changes += 1;
         cx.fnctx.last_insert_rowid = rowid;
+        if let Some(tp) = &w.triggers {
+            let new = cx.env[w.slot].clone();
+            trigger::fire(tp, Timing::After, None, Some(&new), cx)?;
+        }
         if !p.returning.is_empty() {
             out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
         }
@@ -922,18 +985,17 @@ fn collect_rows(scan: &Core, slot: usize, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// Updates one existing row (already loaded in the writer's slot).
-pub(super) fn update_one(
+/// The row that `assignments` make of the existing row `rowid` (loaded in the writer's slot),
+/// with its new rowid.
+fn new_row(
     w: &TableWriter,
     rowid: i64,
     assignments: &[(usize, Expr)],
-    conflict: Conflict,
     cx: &mut Cx<'_>,
-) -> Result<bool> {
+) -> Result<(Row, i64)> {
     let t = &w.table;
     let ncols = t.columns.len();
-    let old = cx.env[w.slot].clone();
-    let mut new = old.clone();
+    let mut new = cx.env[w.slot].clone();
     for (col, e) in assignments {
         new[*col] = eval(e, cx)?;
     }
@@ -957,8 +1019,19 @@ pub(super) fn update_one(
         new[a] = Value::Integer(new_rowid);
     }
     new[ncols] = Value::Integer(new_rowid);
+    Ok((new, new_rowid))
+}
+
+/// Updates one existing row (already loaded in the writer's slot).
+pub(super) fn update_one(
+    w: &TableWriter,
+    rowid: i64,
+    assignments: &[(usize, Expr)],
+    conflict: Conflict,
+    cx: &mut Cx<'_>,
+) -> Result<bool> {
+    let (new, new_rowid) = new_row(w, rowid, assignments, cx)?;
     // Remove the old entries first so the checks do not see the row itself.
-    cx.env[w.slot] = old;
     delete_row(w, rowid, cx)?;
     cx.env[w.slot] = new;
     match check_row(w, new_rowid, None, conflict, None, cx) {
@@ -997,8 +1070,8 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     for row in rows {
         let Value::Integer(rowid) = row[ncols] else { continue };
         cx.env[p.w.slot].clone_from(&row);
-        // A cascade may have changed or deleted the row already.
-        let row = if enforced(&p.w, cx).is_some() {
+        // A cascade or a trigger may have changed or deleted the row already.
+        let mut row = if enforced(&p.w, cx).is_some() || p.w.triggers.is_some() {
             if !load_row(&p.w, rowid, p.w.slot, cx)? {
                 continue;
             }
@@ -1006,6 +1079,15 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
         } else {
             row
         };
+        if let Some(tp) = p.w.triggers.as_deref().filter(|tp| tp.has(Timing::Before)) {
+            let (new, _) = new_row(&p.w, rowid, &p.assignments, cx)?;
+            if !trigger::fire(tp, Timing::Before, Some(&row), Some(&new), cx)?
+                || !load_row(&p.w, rowid, p.w.slot, cx)?
+            {
+                continue;
+            }
+            row = cx.env[p.w.slot].clone();
+        }
         if p.conflict == Conflict::Ignore {
             // IGNORE must leave a row untouched when it would conflict: check on a copy first.
             let sp = cx.pager.savepoint()?;
@@ -1027,6 +1109,10 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
             fkey::after_update(fk, 0, &row, cx)?;
         }
         cx.changes += 1;
+        if let Some(tp) = &p.w.triggers {
+            let new = cx.env[p.w.slot].clone();
+            trigger::fire(tp, Timing::After, Some(&row), Some(&new), cx)?;
+        }
         if !p.returning.is_empty() {
             out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
         }
@@ -1036,6 +1122,15 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
 
 /// Runs a `DELETE`.
 pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
+    let out = delete_rows(p, cx)?;
+    if let Some(fk) = enforced(&p.w, cx) {
+        fkey::finish(fk, cx)?;
+    }
+    vector_index::finish_writes(cx)?;
+    Ok(out)
+}
+
+fn delete_rows(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     prepare_vectors(&p.w, cx)?;
     let rows = collect_rows(&p.scan, p.w.slot, cx)?;
     let ncols = p.w.table.columns.len();
@@ -1043,9 +1138,19 @@ pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     for row in rows {
         let Value::Integer(rowid) = row[ncols] else { continue };
         cx.env[p.w.slot] = row;
-        // A cascade may have deleted the row already.
-        if enforced(&p.w, cx).is_some() && !load_row(&p.w, rowid, p.w.slot, cx)? {
+        // A cascade or a trigger may have deleted the row already.
+        if (enforced(&p.w, cx).is_some() || p.w.triggers.is_some())
+            && !load_row(&p.w, rowid, p.w.slot, cx)?
+        {
             continue;
+        }
+        if let Some(tp) = p.w.triggers.as_deref().filter(|tp| tp.has(Timing::Before)) {
+            let old = cx.env[p.w.slot].clone();
+            if !trigger::fire(tp, Timing::Before, Some(&old), None, cx)?
+                || !load_row(&p.w, rowid, p.w.slot, cx)?
+            {
+                continue;
+            }
         }
         if !p.returning.is_empty() {
             out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
@@ -1053,12 +1158,43 @@ pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
         if let Some(fk) = enforced(&p.w, cx) {
             fkey::before_delete(fk, 0, cx)?;
         }
+        let old = cx.env[p.w.slot].clone();
         delete_row(&p.w, rowid, cx)?;
         cx.changes += 1;
+        if let Some(tp) = &p.w.triggers {
+            trigger::fire(tp, Timing::After, Some(&old), None, cx)?;
+        }
     }
-    if let Some(fk) = enforced(&p.w, cx) {
-        fkey::finish(fk, cx)?;
-    }
-    vector_index::finish_writes(cx)?;
     Ok(out)
+}
+
+/// Runs a statement of a trigger body: its foreign keys are checked when it ends, against its
+/// own plan (the firing statement's queued checks wait meanwhile).
+fn run_nested(
+    w: &TableWriter,
+    cx: &mut Cx<'_>,
+    run: impl FnOnce(&mut Cx<'_>) -> Result<Vec<Row>>,
+) -> Result<()> {
+    let outer = std::mem::take(&mut cx.fk);
+    let r = run(cx).and_then(|_| match enforced(w, cx) {
+        Some(fk) => fkey::finish(fk, cx),
+        None => Ok(()),
+    });
+    cx.fk = outer;
+    r
+}
+
+/// Runs an `INSERT` of a trigger body.
+pub(super) fn run_nested_insert(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<()> {
+    run_nested(&p.w, cx, |cx| insert_rows(p, cx))
+}
+
+/// Runs an `UPDATE` of a trigger body.
+pub(super) fn run_nested_update(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<()> {
+    run_nested(&p.w, cx, |cx| update_rows(p, cx))
+}
+
+/// Runs a `DELETE` of a trigger body.
+pub(super) fn run_nested_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<()> {
+    run_nested(&p.w, cx, |cx| delete_rows(p, cx))
 }

@@ -6,6 +6,7 @@ pub mod eval;
 pub mod fkey;
 pub mod pragma;
 pub mod query;
+pub mod trigger;
 mod window;
 
 use std::collections::HashMap;
@@ -120,6 +121,7 @@ impl Bound {
         match &self.plan {
             Plan::Insert(p) => {
                 p.w.fk.is_some()
+                    || p.w.triggers.is_some()
                     || !(matches!(&p.source, dml::InsertSource::Values(rows) if rows.len() == 1)
                         && p.upsert.is_none()
                         && matches!(

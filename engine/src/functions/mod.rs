@@ -42,7 +42,7 @@ pub mod vector;
 #[cfg(test)]
 mod difftest;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, RaiseAction, Result};
 use crate::storage::record::{Collation, Value};
 
 pub use aggregate::Aggregate;
@@ -299,6 +299,34 @@ pub fn lookup_scalar(name: &str, nargs: usize) -> Result<Option<ScalarFn>> {
             }
         }
     }
+}
+
+fn raise(action: RaiseAction, args: &[Value]) -> Result<Value> {
+    let message = match args.first() {
+        Some(Value::Text(s)) => s.clone(),
+        _ => String::new(),
+    };
+    Err(Error::Raise { action, message })
+}
+
+/// `RAISE(IGNORE)` (bound only inside trigger programs).
+pub fn raise_ignore(_: &mut FnContext, args: &[Value]) -> Result<Value> {
+    raise(RaiseAction::Ignore, args)
+}
+
+/// `RAISE(ABORT, message)`.
+pub fn raise_abort(_: &mut FnContext, args: &[Value]) -> Result<Value> {
+    raise(RaiseAction::Abort, args)
+}
+
+/// `RAISE(FAIL, message)`.
+pub fn raise_fail(_: &mut FnContext, args: &[Value]) -> Result<Value> {
+    raise(RaiseAction::Fail, args)
+}
+
+/// `RAISE(ROLLBACK, message)`.
+pub fn raise_rollback(_: &mut FnContext, args: &[Value]) -> Result<Value> {
+    raise(RaiseAction::Rollback, args)
 }
 
 /// Whether `name` always gives the same result for the same arguments. `random()`,

@@ -134,6 +134,15 @@ pub struct Binder<'c> {
     /// Whether an alias of a window call may be used where the binder is (result columns and
     /// `ORDER BY` of the select being bound).
     win_alias_ok: bool,
+    /// Lower-case names of the triggers whose programs are being bound, outermost first: a
+    /// trigger is not bound again inside its own program (SQLite's `recursive_triggers = OFF`),
+    /// and `RAISE()` is allowed only while this is not empty.
+    pub trigger_stack: Vec<String>,
+    /// Trigger programs bound for the statement so far (bounded, see `exec::trigger`).
+    pub trigger_programs: usize,
+    /// The conflict clause (`OR ...`) of the statement whose trigger programs are being bound:
+    /// as in SQLite, it replaces the clauses of the statements in their bodies.
+    pub forced_conflict: Option<ast::SqliteOnConflict>,
 }
 
 fn err<T>(msg: impl Into<String>) -> Result<T> {
@@ -284,6 +293,9 @@ impl<'c> Binder<'c> {
             sub_refs: Vec::new(),
             not_indexed: HashSet::new(),
             win_alias_ok: false,
+            trigger_stack: Vec::new(),
+            trigger_programs: 0,
+            forced_conflict: None,
         }
     }
 
@@ -323,7 +335,8 @@ impl<'c> Binder<'c> {
         });
     }
 
-    /// Adds another table to the innermost scope (e.g. `excluded` or trigger rows).
+    /// Adds another table to the innermost scope whose columns are read qualified only (the
+    /// upsert's `excluded` row: an unqualified name is the target table's column).
     pub fn add_table_to_scope(&mut self, table: &Table, name: &str, slot: usize) {
         let cols = table
             .columns
@@ -332,12 +345,52 @@ impl<'c> Binder<'c> {
                 name: c.name.clone(),
                 aff: Some(c.affinity),
                 coll: Some(c.collation),
-                hidden: false,
+                hidden: true,
             })
             .collect();
         if let Some(s) = self.scopes.last_mut() {
             s.srcs.push(ScopeSrc { name: lower(name), cols, slot, has_rowid: true });
         }
+    }
+
+    /// Runs `f` with no scope or CTE of the statement being bound visible (a trigger program
+    /// sees only its `NEW` and `OLD` rows).
+    pub fn isolated<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let scopes = std::mem::take(&mut self.scopes);
+        let ctes = std::mem::take(&mut self.ctes);
+        let sub_refs = std::mem::take(&mut self.sub_refs);
+        let r = f(self);
+        self.scopes = scopes;
+        self.ctes = ctes;
+        self.sub_refs = sub_refs;
+        r
+    }
+
+    /// Makes the `NEW` and `OLD` rows of a trigger on `table` visible (qualified only), each
+    /// when it exists for the trigger's event.
+    pub fn push_trigger_scope(&mut self, table: &Table, new: Option<usize>, old: Option<usize>) {
+        let cols: Vec<ColMeta> = table
+            .columns
+            .iter()
+            .map(|c| ColMeta {
+                name: c.name.clone(),
+                aff: Some(c.affinity),
+                coll: Some(c.collation),
+                hidden: true,
+            })
+            .collect();
+        let mut srcs = Vec::new();
+        for (name, slot) in [("new", new), ("old", old)] {
+            if let Some(slot) = slot {
+                srcs.push(ScopeSrc {
+                    name: name.into(),
+                    cols: cols.clone(),
+                    slot,
+                    has_rowid: true,
+                });
+            }
+        }
+        self.scopes.push(Scope { srcs, aliases: Vec::new() });
     }
 
     /// Removes the innermost scope.
@@ -786,6 +839,9 @@ impl<'c> Binder<'c> {
         if let Some(over) = &f.over {
             return self.bind_window(f, &name, over, &arg_exprs, distinct, star, agg);
         }
+        if lname == "raise" {
+            return self.bind_raise(&arg_exprs);
+        }
         if window_function(&lname).is_some() {
             return err(format!("misuse of window function {name}()"));
         }
@@ -827,6 +883,33 @@ impl<'c> Binder<'c> {
             return err(format!("wrong number of arguments to function {name}()"));
         }
         Self::call_scalar(&name, args)
+    }
+
+    /// Binds `RAISE(IGNORE)` or `RAISE(ABORT|FAIL|ROLLBACK, 'message')`: a call that fails
+    /// with [`Error::Raise`] when evaluated.
+    fn bind_raise(&mut self, args: &[A]) -> Result<(Expr, Option<Affinity>, Option<Collation>)> {
+        if self.trigger_stack.is_empty() {
+            return err("RAISE() may only be used within a trigger-program");
+        }
+        let action = match args.first() {
+            Some(A::Identifier(i)) => lower(&i.value),
+            _ => String::new(),
+        };
+        let message = match args.get(1) {
+            Some(A::Value(v)) => match &v.value {
+                ast::Value::SingleQuotedString(s) => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (f, message): (functions::ScalarFn, String) = match (action.as_str(), message) {
+            ("ignore", None) if args.len() == 1 => (functions::raise_ignore, String::new()),
+            ("abort", Some(m)) if args.len() == 2 => (functions::raise_abort, m),
+            ("fail", Some(m)) if args.len() == 2 => (functions::raise_fail, m),
+            ("rollback", Some(m)) if args.len() == 2 => (functions::raise_rollback, m),
+            _ => return err("near \"RAISE\": syntax error"),
+        };
+        Ok((Expr::Func("raise", f, vec![Expr::Lit(Value::Text(message))]), None, None))
     }
 
     /// Binds `f(...) OVER (...)`: the call joins the select's window calls and reads as its slot

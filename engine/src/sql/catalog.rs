@@ -173,7 +173,7 @@ pub struct View {
     pub sql: String,
 }
 
-/// A trigger, kept as text (triggers are parsed when they fire).
+/// A trigger: its text and the parsed statement (bound into every statement that may fire it).
 #[derive(Debug, Clone)]
 pub struct Trigger {
     /// Name.
@@ -182,6 +182,10 @@ pub struct Trigger {
     pub table: String,
     /// The `CREATE TRIGGER` text.
     pub sql: String,
+    /// Its position in `sqlite_schema`: SQLite fires the most recently created trigger first.
+    pub seq: usize,
+    /// The parsed statement (`None` if the text is not a `CREATE TRIGGER` we can read).
+    pub def: Option<Arc<sqlparser::ast::CreateTrigger>>,
 }
 
 /// Everything in `sqlite_schema`.
@@ -542,7 +546,7 @@ impl Catalog {
             }
             cat.tables.insert(e.name.to_ascii_lowercase(), Arc::new(table));
         }
-        for e in entries {
+        for (seq, e) in entries.iter().enumerate() {
             let Some(sql) = &e.sql else { continue };
             match e.kind.as_str() {
                 "index" => {
@@ -570,12 +574,21 @@ impl Catalog {
                     }
                 }
                 "trigger" => {
+                    let def = match parse_one(sql) {
+                        Ok(Parsed::Sql(stmt)) => match *stmt {
+                            Statement::CreateTrigger(ct) => Some(Arc::new(ct)),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
                     cat.triggers.insert(
                         e.name.to_ascii_lowercase(),
                         Trigger {
                             name: e.name.clone(),
                             table: e.tbl_name.to_ascii_lowercase(),
                             sql: sql.clone(),
+                            seq,
+                            def,
                         },
                     );
                 }

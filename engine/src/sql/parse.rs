@@ -38,6 +38,8 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
     let mut i = 0;
     let mut words: Vec<String> = Vec::new();
     let mut in_trigger = false;
+    // Open `CASE` expressions in a trigger body: their `END` does not end the trigger.
+    let mut open_cases = 0usize;
     let mut has_token = false;
     while i < b.len() {
         let c0 = b[i];
@@ -74,6 +76,7 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
                     start = i + 1;
                     words.clear();
                     in_trigger = false;
+                    open_cases = 0;
                 } else {
                     words.push(";".into());
                 }
@@ -85,9 +88,15 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
                 {
                     i += 1;
                 }
-                let w = sql[s..i].to_ascii_uppercase();
+                let mut w = sql[s..i].to_ascii_uppercase();
                 if w == "TRIGGER" && words.first().is_some_and(|f| f == "CREATE") {
                     in_trigger = true;
+                }
+                if in_trigger && w == "CASE" {
+                    open_cases += 1;
+                } else if in_trigger && w == "END" && open_cases > 0 {
+                    open_cases -= 1;
+                    w = "END CASE".into();
                 }
                 words.push(w);
             }
@@ -301,6 +310,11 @@ mod tests {
         assert_eq!(s.len(), 4, "{s:?}");
         assert!(s[2].starts_with("CREATE TRIGGER") && s[2].ends_with("END"));
         assert_eq!(s[3], "SELECT 3");
+        // A CASE ... END inside a trigger body does not end the trigger.
+        let s = split_statements(
+            "CREATE TRIGGER t BEFORE DELETE ON a BEGIN SELECT CASE WHEN 1 THEN 2 END; END; SELECT 1",
+        );
+        assert_eq!(s.len(), 2, "{s:?}");
         assert_eq!(split_statements("-- only a comment\n; /* and another */"), Vec::<&str>::new());
         assert!(matches!(
             parse_one("-- pragma in a comment\nSELECT 1").expect("select"),
