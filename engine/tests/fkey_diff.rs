@@ -3,6 +3,8 @@
 //! same rows in every table. Scripted cases cover each action, then a seeded random sequence
 //! mixes them.
 
+mod oracle;
+
 use embedlite::{Connection, Value};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -25,16 +27,6 @@ const TABLES: &[&str] = &["artist", "album", "track", "fan", "note", "node", "ta
 struct Pair {
     ours: Connection,
     theirs: rusqlite::Connection,
-}
-
-fn to_ours(v: rusqlite::types::Value) -> Value {
-    match v {
-        rusqlite::types::Value::Null => Value::Null,
-        rusqlite::types::Value::Integer(i) => Value::Integer(i),
-        rusqlite::types::Value::Real(r) => Value::Real(r),
-        rusqlite::types::Value::Text(s) => Value::Text(s),
-        rusqlite::types::Value::Blob(b) => Value::Blob(b),
-    }
 }
 
 impl Pair {
@@ -65,13 +57,7 @@ impl Pair {
         }
         for t in TABLES {
             let q = format!("SELECT rowid, * FROM {t} ORDER BY rowid");
-            let mut st = self.theirs.prepare(&q).expect("prepare");
-            let n = st.column_count();
-            let want: Vec<Vec<Value>> = st
-                .query_map([], |r| Ok((0..n).map(|i| to_ours(r.get(i).expect("value"))).collect()))
-                .expect("query")
-                .map(|r| r.expect("row"))
-                .collect();
+            let want = oracle::sqlite_rows(&self.theirs, &q).expect("sqlite query");
             let got = self.ours.query(&q, &[]).expect("embedlite query").rows;
             assert_eq!(want, got, "after {sql}: table {t}");
         }

@@ -2,34 +2,12 @@
 //! statements run on both and every query must give the same rows (order-insensitive where the
 //! query has no ORDER BY), and files written through SQL pass SQLite's integrity check.
 
+mod oracle;
+
 use embedlite::{Connection, Value};
+use oracle::sqlite_rows;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-
-fn to_ours(v: rusqlite::types::Value) -> Value {
-    match v {
-        rusqlite::types::Value::Null => Value::Null,
-        rusqlite::types::Value::Integer(i) => Value::Integer(i),
-        rusqlite::types::Value::Real(r) => Value::Real(r),
-        rusqlite::types::Value::Text(s) => Value::Text(s),
-        rusqlite::types::Value::Blob(b) => Value::Blob(b),
-    }
-}
-
-fn sqlite_rows(c: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
-    let mut st = c.prepare(sql).map_err(|e| e.to_string())?;
-    let n = st.column_count();
-    let mut rows = st.query([]).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(|e| e.to_string())? {
-        out.push(
-            (0..n)
-                .map(|i| to_ours(r.get::<_, rusqlite::types::Value>(i).expect("value")))
-                .collect(),
-        );
-    }
-    Ok(out)
-}
 
 fn same(a: &[Vec<Value>], b: &[Vec<Value>], ordered: bool) -> bool {
     let norm = |rows: &[Vec<Value>]| -> Vec<String> {

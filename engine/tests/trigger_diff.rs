@@ -4,6 +4,8 @@
 //! sequence mixes them; a file written by embedlite must pass SQLite's integrity check and fire
 //! the same triggers there.
 
+mod oracle;
+
 use embedlite::{Connection, Value};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -52,23 +54,8 @@ struct Pair {
     theirs: rusqlite::Connection,
 }
 
-fn to_ours(v: rusqlite::types::Value) -> Value {
-    match v {
-        rusqlite::types::Value::Null => Value::Null,
-        rusqlite::types::Value::Integer(i) => Value::Integer(i),
-        rusqlite::types::Value::Real(r) => Value::Real(r),
-        rusqlite::types::Value::Text(s) => Value::Text(s),
-        rusqlite::types::Value::Blob(b) => Value::Blob(b),
-    }
-}
-
 fn sqlite_rows(c: &rusqlite::Connection, q: &str) -> Vec<Vec<Value>> {
-    let mut st = c.prepare(q).expect("prepare");
-    let n = st.column_count();
-    st.query_map([], |r| Ok((0..n).map(|i| to_ours(r.get(i).expect("value"))).collect()))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
+    oracle::sqlite_rows(c, q).expect("sqlite query")
 }
 
 /// SQLite's message without rusqlite's decoration.

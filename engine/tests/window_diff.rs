@@ -4,32 +4,10 @@
 //! order when the query ends with its own ORDER BY (not one inside an OVER clause), else as
 //! multisets.
 
+mod oracle;
+
 use embedlite::{Connection, Value};
-
-fn to_ours(v: rusqlite::types::Value) -> Value {
-    match v {
-        rusqlite::types::Value::Null => Value::Null,
-        rusqlite::types::Value::Integer(i) => Value::Integer(i),
-        rusqlite::types::Value::Real(r) => Value::Real(r),
-        rusqlite::types::Value::Text(s) => Value::Text(s),
-        rusqlite::types::Value::Blob(b) => Value::Blob(b),
-    }
-}
-
-fn sqlite_rows(c: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
-    let mut st = c.prepare(sql).map_err(|e| e.to_string())?;
-    let n = st.column_count();
-    let mut rows = st.query([]).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(|e| e.to_string())? {
-        out.push(
-            (0..n)
-                .map(|i| to_ours(r.get::<_, rusqlite::types::Value>(i).expect("value")))
-                .collect(),
-        );
-    }
-    Ok(out)
-}
+use oracle::sqlite_rows;
 
 /// Whether the query's own ORDER BY decides the row order: its last ORDER BY is not inside
 /// parentheses (an OVER clause or a subquery).

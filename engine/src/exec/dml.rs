@@ -588,12 +588,25 @@ fn unique_conflicts(
     own: Option<i64>,
     cx: &mut Cx<'_>,
 ) -> Result<Vec<i64>> {
+    let mut rowids = index_rowids(&ip.index, key, false, cx)?;
+    rowids.retain(|&r| Some(r) != own);
+    Ok(rowids)
+}
+
+/// Rowids of the entries of `index` whose leading columns equal `key` (none if a key value is
+/// NULL); with `first`, at most one.
+pub(super) fn index_rowids(
+    index: &Index,
+    key: &[Value],
+    first: bool,
+    cx: &mut Cx<'_>,
+) -> Result<Vec<i64>> {
     if key.iter().any(|v| matches!(v, Value::Null)) {
         return Ok(Vec::new());
     }
-    let info = key_info(&ip.index);
+    let info = key_info(index);
     let refs: Vec<ValueRef<'_>> = key.iter().map(Value::as_ref).collect();
-    let mut cur = Cursor::new(ip.index.root, TreeKind::Index);
+    let mut cur = Cursor::new(index.root, TreeKind::Index);
     let mut ok = cur.seek_key(cx.pager, &refs, &info, SeekOp::Ge)?;
     let mut out = Vec::new();
     while ok {
@@ -603,8 +616,9 @@ fn unique_conflicts(
         }
         let view = RecordView::parse(&rec)?;
         if let ValueRef::Integer(r) = view.get(view.len().saturating_sub(1))? {
-            if Some(r) != own {
-                out.push(r);
+            out.push(r);
+            if first {
+                break;
             }
         }
         ok = cur.next(cx.pager)?;

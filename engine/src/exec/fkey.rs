@@ -27,10 +27,8 @@ use crate::sql::bind::Binder;
 use crate::sql::catalog::{Catalog, FkAction, ForeignKey, Index, Table};
 use crate::sql::coerce::{apply_affinity, Affinity};
 use crate::sql::plan::Expr;
-use crate::storage::btree::{Cursor, SeekOp, TreeKind};
-use crate::storage::record::{
-    compare_record_to_key, compare_values, Collation, RecordView, ValueRef,
-};
+use crate::storage::btree::{Cursor, TreeKind};
+use crate::storage::record::{compare_values, Collation};
 use crate::storage::Value;
 
 /// Most nested cascades one statement may cause (a cycle of `CASCADE` constraints over rows
@@ -252,7 +250,7 @@ impl FkPlan {
                     .iter()
                     .map(|&k| apply_affinity(key[k].clone(), parent.columns[cols[k]].affinity))
                     .collect();
-                Ok(!index_rowids(index, &vals, true, cx)?.is_empty())
+                Ok(!dml::index_rowids(index, &vals, true, cx)?.is_empty())
             }
         }
     }
@@ -282,7 +280,7 @@ impl FkPlan {
                     .zip(key)
                     .map(|(&c, v)| apply_affinity(v.clone(), child.columns[c].affinity))
                     .collect();
-                return index_rowids(&index, &vals, false, cx);
+                return dml::index_rowids(&index, &vals, false, cx);
             }
         }
         let mut out = Vec::new();
@@ -312,33 +310,6 @@ fn parent_affinity(parent: &Table, pcols: &[usize], cols: &[usize], c: usize) ->
 
 fn cx_indexes(w: &TableWriter) -> Vec<Arc<Index>> {
     w.indexes.iter().map(|ip| ip.index.clone()).collect()
-}
-
-/// Rowids of the entries of `index` whose leading columns equal `key` (`first`: stop at one).
-fn index_rowids(index: &Index, key: &[Value], first: bool, cx: &mut Cx<'_>) -> Result<Vec<i64>> {
-    if key.iter().any(|v| matches!(v, Value::Null)) {
-        return Ok(Vec::new());
-    }
-    let info = dml::key_info(index);
-    let refs: Vec<ValueRef<'_>> = key.iter().map(Value::as_ref).collect();
-    let mut cur = Cursor::new(index.root, TreeKind::Index);
-    let mut ok = cur.seek_key(cx.pager, &refs, &info, SeekOp::Ge)?;
-    let mut out = Vec::new();
-    while ok {
-        let rec = cur.payload(cx.pager)?;
-        if compare_record_to_key(&rec, &refs, &info)? != Ordering::Equal {
-            break;
-        }
-        let view = RecordView::parse(&rec)?;
-        if let ValueRef::Integer(r) = view.get(view.len().saturating_sub(1))? {
-            out.push(r);
-            if first {
-                break;
-            }
-        }
-        ok = cur.next(cx.pager)?;
-    }
-    Ok(out)
 }
 
 /// After a row of table `t` was written (inserted, or updated from `old`): queues the parent
