@@ -56,6 +56,12 @@ const SETUP: &[&str] = &[
 fn handwritten_queries_match_sqlite() {
     let queries: Vec<String> = [
         "SELECT * FROM t1",
+        "SELECT t1.a, t2.x FROM t1 RIGHT JOIN t2 ON t1.a = t2.x ORDER BY 2, 1",
+        "SELECT * FROM t2 RIGHT JOIN t1 ON t1.a = t2.x",
+        "SELECT count(*) FROM t1 RIGHT OUTER JOIN t2 ON t1.a = t2.x WHERE t1.a IS NULL",
+        "SELECT t1.b, t2.y FROM t1 RIGHT JOIN t2 ON t1.a = t2.x AND t1.c > 2",
+        "SELECT t1.a, t2.x, u.b FROM t1 RIGHT JOIN t2 ON t1.a = t2.x JOIN t1 AS u ON u.a = t2.x",
+        "SELECT * FROM t1 RIGHT JOIN t2 USING (a)",
         "SELECT a, b FROM t1 WHERE a > 2 ORDER BY a DESC",
         "SELECT a + c, a * 2, a / 2, a % 3, -a, c / 0, 7 / 2, 7.0 / 2, 9223372036854775807 + 1 FROM t1",
         "SELECT b || '-' || a, length(b), upper(b), typeof(d), typeof(c), coalesce(d, c, 'none') FROM t1",
@@ -415,4 +421,23 @@ fn joins_are_reordered_to_use_seeks() {
     // Nothing to gain: the written order stays.
     let p = plan(&mut c, "SELECT * FROM t1, t2 WHERE t1.b = t2.b");
     assert!(p[0].contains("t1") && p[1].contains("t2"), "{p:?}");
+}
+
+/// RIGHT JOIN runs when its left side is one table and it has an ON clause; the other shapes,
+/// and FULL OUTER JOIN, are refused with an error that says so (never a wrong answer).
+#[test]
+fn unsupported_outer_joins_are_clear_errors() {
+    let mut c = Connection::open(":memory:").expect("open");
+    for s in SETUP {
+        c.execute_batch(s).expect("setup");
+    }
+    for (sql, want) in [
+        ("SELECT * FROM t2, t1 RIGHT JOIN t2 AS v ON t1.a = v.x", "RIGHT JOIN is supported only"),
+        ("SELECT * FROM t1 JOIN t2 ON 1 RIGHT JOIN t1 AS u ON 1", "RIGHT JOIN is supported only"),
+        ("SELECT * FROM t1 RIGHT JOIN t1 AS u USING (a)", "RIGHT JOIN is supported only"),
+        ("SELECT * FROM t1 FULL JOIN t2 ON t1.a = t2.x", "FULL OUTER JOIN is not supported"),
+    ] {
+        let e = c.query(sql, &[]).expect_err(sql).to_string();
+        assert!(e.contains(want), "{sql}: {e}");
+    }
 }

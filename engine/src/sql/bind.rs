@@ -1483,22 +1483,39 @@ impl<'c> Binder<'c> {
         let mut sources: Vec<Source> = Vec::new();
         let mut conds: Vec<Expr> = Vec::new();
         for twj in &s.from {
+            let first = sources.len();
             self.bind_from_item(&twj.relation, false, &mut sources, &mut conds)?;
             for j in &twj.joins {
-                let (left, constraint) = match &j.join_operator {
+                let (left, right, constraint) = match &j.join_operator {
                     JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => {
-                        (false, c)
+                        (false, false, c)
                     }
-                    JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (true, c),
-                    JoinOperator::Right(_)
-                    | JoinOperator::RightOuter(_)
-                    | JoinOperator::FullOuter(_) => {
-                        return err("RIGHT and FULL OUTER JOINs are not supported yet");
+                    JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (true, false, c),
+                    JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (false, true, c),
+                    JoinOperator::FullOuter(_) => {
+                        return err("FULL OUTER JOIN is not supported yet");
                     }
                     other => return err(format!("unsupported join {other:?}")),
                 };
+                // `A RIGHT JOIN B ON c` runs as `B LEFT JOIN A ON c` (result columns keep the
+                // written order): possible when A, everything before the join (joins and
+                // commas are left-associative), is one plain source and c is an ON clause.
+                if right
+                    && (first != 0
+                        || sources.len() != 1
+                        || sources[first].left_join
+                        || sources[first].correlated
+                        || !matches!(constraint, JoinConstraint::On(_)))
+                {
+                    return err(
+                        "RIGHT JOIN is supported only after a single table, with an ON clause",
+                    );
+                }
                 let before = self.scopes.last().map_or(0, |sc| sc.srcs.len());
                 self.bind_from_item(&j.relation, left, &mut sources, &mut conds)?;
+                if right && sources.len() != first + 2 {
+                    return err("RIGHT JOIN is supported only of a single table");
+                }
                 let mut on = Vec::new();
                 match constraint {
                     JoinConstraint::On(e) => {
@@ -1528,6 +1545,13 @@ impl<'c> Binder<'c> {
                 }
                 if left {
                     sources.last_mut().expect("just added").on = on;
+                } else if right {
+                    let r = sources.pop().expect("the right table was just added");
+                    let mut l = sources.pop().expect("checked: one table on the left");
+                    l.left_join = true;
+                    l.on = on;
+                    sources.push(r);
+                    sources.push(l);
                 } else {
                     conds.extend(on);
                 }
