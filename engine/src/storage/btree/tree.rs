@@ -242,7 +242,82 @@ fn insert_at(pager: &mut Pager, path: &Path, cell: Vec<u8>) -> Result<()> {
     }
     let mut content = Content::read(pager, leaf)?;
     content.cells.insert(idx, cell);
+    if depth > 0 && split_leaf(pager, path, &content)? {
+        return Ok(());
+    }
     rebalance(pager, path, depth, content)
+}
+
+/// A full non-root leaf that gained a cell splits in two: the first half stays on the page, the
+/// second goes to a new page, and one divider goes into the parent in place. That touches two
+/// leaves and one parent cell, where the three-sibling [`rebalance`] reads and rewrites three
+/// leaves and the whole parent; random inserts split often, so this is their common case.
+/// Returns `false`, having changed nothing, when the halves would not fit (then the caller
+/// rebalances).
+fn split_leaf(pager: &mut Pager, path: &Path, content: &Content) -> Result<bool> {
+    let usable = pager.usable_size();
+    let depth = path.len() - 1;
+    let (leaf, _) = path[depth];
+    let (parent, pidx) = path[depth - 1];
+    let kind = content.kind;
+    let cells = &content.cells;
+    // An index leaf's divider moves up (it belongs to neither half).
+    let consume = kind == PageKind::IndexLeaf;
+    if cells.len() < 3 || !kind.is_leaf() {
+        return Ok(false);
+    }
+    let total = cells_size(cells);
+    let mut acc = 0;
+    let mut mid = 0;
+    while mid < cells.len() - 1 && acc + cells[mid].len().max(4) + 2 <= total / 2 {
+        acc += cells[mid].len().max(4) + 2;
+        mid += 1;
+    }
+    let mid = mid.clamp(1, cells.len() - 2);
+    let (left, right) = if consume {
+        (&cells[..mid], &cells[mid + 1..])
+    } else {
+        (&cells[..=mid], &cells[mid + 1..])
+    };
+    let cap = page_capacity(leaf, usable, kind);
+    if left.is_empty() || right.is_empty() || cells_size(left) > cap || cells_size(right) > cap {
+        return Ok(false);
+    }
+    let mut div = leaf.0.to_be_bytes().to_vec();
+    if consume {
+        div.extend_from_slice(&cells[mid]);
+    } else {
+        let last = &cells[mid];
+        let bad = || Error::corrupt(leaf, "truncated table-leaf cell");
+        let (_, n) = crate::storage::format::get_varint(last).ok_or_else(bad)?;
+        let (rowid, _) = crate::storage::format::get_varint(&last[n..]).ok_or_else(bad)?;
+        put_varint(&mut div, rowid);
+    }
+    let new = pager.allocate()?;
+    let lrefs: Vec<&[u8]> = left.iter().map(Vec::as_slice).collect();
+    let rrefs: Vec<&[u8]> = right.iter().map(Vec::as_slice).collect();
+    write_page(pager.get_mut(leaf)?, leaf, usable, kind, &lrefs, 0);
+    write_page(pager.get_mut(new)?, new, usable, kind, &rrefs, 0);
+    // The parent's pointer to the old leaf now points to the new right half; the divider,
+    // whose left child is the old page, goes in front of it.
+    let data = pager.get_mut(parent)?;
+    let node = Node::parse(data, parent, usable)?;
+    if pidx > node.ncells {
+        return Err(Error::corrupt(parent, "child index out of range"));
+    }
+    if pidx == node.ncells {
+        put_u32(data, header_offset(parent) + 8, new.0);
+    } else {
+        let off = node.cell_offset(pidx)?;
+        put_u32(data, off, new.0);
+    }
+    if insert_cell(data, parent, usable, pidx, &div)? {
+        return Ok(true);
+    }
+    let mut pcontent = Content::read(pager, parent)?;
+    pcontent.cells.insert(pidx, div);
+    rebalance(pager, path, depth - 1, pcontent)?;
+    Ok(true)
 }
 
 fn is_rightmost(pager: &mut Pager, path: &Path) -> Result<bool> {
