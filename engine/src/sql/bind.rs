@@ -845,10 +845,19 @@ impl<'c> Binder<'c> {
         if window_function(&lname).is_some() {
             return err(format!("misuse of window function {name}()"));
         }
+        if star && (distinct || !arg_exprs.is_empty()) {
+            // SQLite's grammar has no `f(DISTINCT *)` or `f(x, *)`.
+            return err(format!("near \"*\": syntax error in {name}()"));
+        }
         let nargs = arg_exprs.len();
         let is_agg =
             functions::new_aggregate(&lname, nargs)?.is_some() && !(star && lname != "count");
         if is_agg || (star && lname == "count") {
+            if distinct && nargs != 1 {
+                return err(format!(
+                    "DISTINCT aggregates must have exactly one argument: {name}()"
+                ));
+            }
             let Some(ctx) = agg.as_deref_mut() else {
                 return err(format!("misuse of aggregate function {name}()"));
             };
