@@ -149,6 +149,20 @@ fn err<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::Sql(msg.into()))
 }
 
+/// A table's columns in a scope where they are read qualified only (`excluded.x`, `new.x`).
+fn qualified_only_cols(table: &Table) -> Vec<ColMeta> {
+    table
+        .columns
+        .iter()
+        .map(|c| ColMeta {
+            name: c.name.clone(),
+            aff: Some(c.affinity),
+            coll: Some(c.collation),
+            hidden: true,
+        })
+        .collect()
+}
+
 fn lower(s: &str) -> String {
     s.to_ascii_lowercase()
 }
@@ -338,16 +352,7 @@ impl<'c> Binder<'c> {
     /// Adds another table to the innermost scope whose columns are read qualified only (the
     /// upsert's `excluded` row: an unqualified name is the target table's column).
     pub fn add_table_to_scope(&mut self, table: &Table, name: &str, slot: usize) {
-        let cols = table
-            .columns
-            .iter()
-            .map(|c| ColMeta {
-                name: c.name.clone(),
-                aff: Some(c.affinity),
-                coll: Some(c.collation),
-                hidden: true,
-            })
-            .collect();
+        let cols = qualified_only_cols(table);
         if let Some(s) = self.scopes.last_mut() {
             s.srcs.push(ScopeSrc { name: lower(name), cols, slot, has_rowid: true });
         }
@@ -369,16 +374,7 @@ impl<'c> Binder<'c> {
     /// Makes the `NEW` and `OLD` rows of a trigger on `table` visible (qualified only), each
     /// when it exists for the trigger's event.
     pub fn push_trigger_scope(&mut self, table: &Table, new: Option<usize>, old: Option<usize>) {
-        let cols: Vec<ColMeta> = table
-            .columns
-            .iter()
-            .map(|c| ColMeta {
-                name: c.name.clone(),
-                aff: Some(c.affinity),
-                coll: Some(c.collation),
-                hidden: true,
-            })
-            .collect();
+        let cols = qualified_only_cols(table);
         let mut srcs = Vec::new();
         for (name, slot) in [("new", new), ("old", old)] {
             if let Some(slot) = slot {
