@@ -149,8 +149,8 @@ fn err<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::Sql(msg.into()))
 }
 
-/// A table's columns in a scope where they are read qualified only (`excluded.x`, `new.x`).
-fn qualified_only_cols(table: &Table) -> Vec<ColMeta> {
+/// A table's columns for a scope; `hidden` ones are read qualified only (`excluded.x`, `new.x`).
+fn table_cols(table: &Table, hidden: bool) -> Vec<ColMeta> {
     table
         .columns
         .iter()
@@ -158,7 +158,7 @@ fn qualified_only_cols(table: &Table) -> Vec<ColMeta> {
             name: c.name.clone(),
             aff: Some(c.affinity),
             coll: Some(c.collation),
-            hidden: true,
+            hidden,
         })
         .collect()
 }
@@ -333,16 +333,7 @@ impl<'c> Binder<'c> {
 
     /// Makes a table visible under `name` at `slot` (used by DML statements).
     pub fn push_table_scope(&mut self, table: &Table, name: &str, slot: usize) {
-        let cols = table
-            .columns
-            .iter()
-            .map(|c| ColMeta {
-                name: c.name.clone(),
-                aff: Some(c.affinity),
-                coll: Some(c.collation),
-                hidden: false,
-            })
-            .collect();
+        let cols = table_cols(table, false);
         self.scopes.push(Scope {
             srcs: vec![ScopeSrc { name: lower(name), cols, slot, has_rowid: true }],
             aliases: Vec::new(),
@@ -352,7 +343,7 @@ impl<'c> Binder<'c> {
     /// Adds another table to the innermost scope whose columns are read qualified only (the
     /// upsert's `excluded` row: an unqualified name is the target table's column).
     pub fn add_table_to_scope(&mut self, table: &Table, name: &str, slot: usize) {
-        let cols = qualified_only_cols(table);
+        let cols = table_cols(table, true);
         if let Some(s) = self.scopes.last_mut() {
             s.srcs.push(ScopeSrc { name: lower(name), cols, slot, has_rowid: true });
         }
@@ -374,7 +365,7 @@ impl<'c> Binder<'c> {
     /// Makes the `NEW` and `OLD` rows of a trigger on `table` visible (qualified only), each
     /// when it exists for the trigger's event.
     pub fn push_trigger_scope(&mut self, table: &Table, new: Option<usize>, old: Option<usize>) {
-        let cols = qualified_only_cols(table);
+        let cols = table_cols(table, true);
         let mut srcs = Vec::new();
         for (name, slot) in [("new", new), ("old", old)] {
             if let Some(slot) = slot {
