@@ -9,16 +9,16 @@ use super::eval::{eval, eval_true};
 use super::Cx;
 use crate::error::{Error, Result};
 use crate::functions;
-use crate::sql::coerce::{apply_affinity, Affinity};
+use crate::sql::coerce::{apply_affinity, apply_comparison_affinity, Affinity};
 use crate::sql::plan::{
-    Access, Body, CompoundOp, Core, Expr, OrderTerm, Select, Source, SourceKind,
+    Access, Body, CompoundOp, Core, Expr, OrderTerm, RangeBound, Select, Source, SourceKind,
 };
 use crate::storage::btree::{Cursor, SeekOp, TreeKind};
 use crate::storage::record::{
-    compare_record_to_key, compare_values, decode_record, encode_record, Collation, KeyInfo,
-    RecordView,
+    compare_record_to_key, compare_values, decode_prefix, decode_record, encode_record, Collation,
+    KeyInfo, RecordView,
 };
-use crate::storage::Value;
+use crate::storage::{Value, ValueRef};
 use crate::vector_index;
 
 /// The row at `cur` (whose rowid is `rowid`) as `src` reads it.
@@ -424,15 +424,20 @@ pub(super) fn for_each_group(
     let (mut key, mut norm, mut enc, mut args) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     if pass {
         scan(core, 0, cx, &mut |cx| {
-            key.clear();
-            for g in &core.group_by {
-                key.push(eval(g, cx)?);
-            }
-            norm.clear();
-            norm.extend(key.iter().zip(&core.group_colls).map(|(v, c)| normalize_coll(v, *c)));
-            enc.clear();
-            encode_record(&norm, &mut enc);
-            let gi = if let Some(&i) = index.get(enc.as_slice()) {
+            // Without GROUP BY every row is in the one group.
+            let gi = if core.group_by.is_empty() && !groups.is_empty() {
+                0
+            } else if let Some(&i) = {
+                key.clear();
+                for g in &core.group_by {
+                    key.push(eval(g, cx)?);
+                }
+                norm.clear();
+                norm.extend(key.iter().zip(&core.group_colls).map(|(v, c)| normalize_coll(v, *c)));
+                enc.clear();
+                encode_record(&norm, &mut enc);
+                index.get(enc.as_slice())
+            } {
                 i
             } else {
                 groups.push(Group {
@@ -593,16 +598,11 @@ pub fn table_row_width(
     if width >= ncols && need.iter().all(|&n| n) {
         return table_row(payload, rowid, table);
     }
-    let rec = RecordView::parse(payload)?;
     let mut row = Vec::with_capacity(ncols + 1);
-    for i in 0..width.min(ncols) {
-        row.push(if need.get(i) == Some(&false) {
-            Value::Null
-        } else if i < rec.len() {
-            rec.get(i)?.to_owned()
-        } else {
-            table.columns[i].default_value.clone()
-        });
+    let width = width.min(ncols);
+    let stored = decode_prefix(payload, width, |i| need.get(i) != Some(&false), &mut row)?;
+    for (i, c) in table.columns.iter().enumerate().take(width).skip(stored) {
+        row.push(if need.get(i) == Some(&false) { Value::Null } else { c.default_value.clone() });
     }
     row.resize(ncols, Value::Null);
     if let Some(a) = table.rowid_alias {
@@ -725,62 +725,75 @@ fn for_each_row(
             let table = table.clone();
             let mut cur = Cursor::new(table.root, TreeKind::Table);
             match &src.access {
-                Access::Scan | Access::RowidRange { .. } => {
-                    let (mut ok, hi) = match &src.access {
-                        Access::RowidRange { lo, hi } => {
-                            let lo_v = match lo {
-                                Some((e, incl)) => Some((eval(e, cx)?, *incl)),
-                                None => None,
-                            };
-                            let hi_v = match hi {
-                                Some((e, incl)) => Some((eval(e, cx)?, *incl)),
-                                None => None,
-                            };
-                            let start = match lo_v {
-                                Some((v, incl)) => match numeric_bound(v) {
-                                    Bound::Null | Bound::AboveAll => return Ok(true),
-                                    Bound::Num(x) => {
-                                        Some(if incl { x.ceil() } else { x.floor() + 1.0 })
-                                    }
-                                },
-                                None => None,
-                            };
-                            let end = match hi_v {
-                                Some((v, incl)) => match numeric_bound(v) {
-                                    Bound::Null => return Ok(true),
-                                    Bound::Num(x) => {
-                                        Some(if incl { x.floor() } else { x.ceil() - 1.0 })
-                                    }
-                                    Bound::AboveAll => None,
-                                },
-                                None => None,
-                            };
-                            let ok = match start {
-                                Some(s) if s > 9.2e18 => false,
-                                Some(s) if s < -9.2e18 => cur.first(cx.pager)?,
-                                Some(s) => {
-                                    cur.seek_rowid(cx.pager, s as i64)?;
-                                    cur.is_valid()
-                                }
-                                None => cur.first(cx.pager)?,
-                            };
-                            (ok, end)
-                        }
-                        _ => (cur.first(cx.pager)?, None),
-                    };
+                Access::Scan => {
+                    let mut ok = cur.first(cx.pager)?;
                     while ok {
                         let rowid = cur.rowid(cx.pager)?;
-                        if hi.is_some_and(|h| (rowid as f64) > h) {
-                            break;
-                        }
-                        let row = source_row(&cur, rowid, src, &table, cx)?;
-                        cx.env[src.slot] = row;
+                        cx.env[src.slot] = source_row(&cur, rowid, src, &table, cx)?;
                         if !f(cx)? {
                             return Ok(false);
                         }
-                        // The callback may have moved pages around (a write in a trigger or
-                        // subquery cannot happen here: reads only), so the cursor is valid.
+                        // The callback only reads (writes collect their rows first), so the
+                        // cursor is still valid.
                         ok = cur.next(cx.pager)?;
+                    }
+                    Ok(true)
+                }
+                Access::RowidRange { lo, hi, reverse } => {
+                    // The first and last rowids in range, as reals (None: unbounded).
+                    let start = match lo {
+                        Some((e, incl)) => match numeric_bound(eval(e, cx)?) {
+                            Bound::Null | Bound::AboveAll => return Ok(true),
+                            Bound::Num(x) => Some(if *incl { x.ceil() } else { x.floor() + 1.0 }),
+                        },
+                        None => None,
+                    };
+                    let end = match hi {
+                        Some((e, incl)) => match numeric_bound(eval(e, cx)?) {
+                            Bound::Null => return Ok(true),
+                            Bound::Num(x) => Some(if *incl { x.floor() } else { x.ceil() - 1.0 }),
+                            Bound::AboveAll => None,
+                        },
+                        None => None,
+                    };
+                    let mut ok = if *reverse {
+                        match end {
+                            Some(e) if e < -9.2e18 => false,
+                            Some(e) if e <= 9.2e18 => {
+                                cur.seek_rowid(cx.pager, e as i64)?;
+                                if !cur.is_valid() {
+                                    cur.last(cx.pager)?
+                                } else if cur.rowid(cx.pager)? as f64 > e {
+                                    cur.prev(cx.pager)?
+                                } else {
+                                    true
+                                }
+                            }
+                            _ => cur.last(cx.pager)?,
+                        }
+                    } else {
+                        match start {
+                            Some(s) if s > 9.2e18 => false,
+                            Some(s) if s >= -9.2e18 => {
+                                cur.seek_rowid(cx.pager, s as i64)?;
+                                cur.is_valid()
+                            }
+                            _ => cur.first(cx.pager)?,
+                        }
+                    };
+                    while ok {
+                        let rowid = cur.rowid(cx.pager)?;
+                        let r = rowid as f64;
+                        if *reverse && start.is_some_and(|s| r < s)
+                            || !*reverse && end.is_some_and(|e| r > e)
+                        {
+                            break;
+                        }
+                        cx.env[src.slot] = source_row(&cur, rowid, src, &table, cx)?;
+                        if !f(cx)? {
+                            return Ok(false);
+                        }
+                        ok = if *reverse { cur.prev(cx.pager)? } else { cur.next(cx.pager)? };
                     }
                     Ok(true)
                 }
@@ -890,73 +903,119 @@ fn for_each_row(
                     }
                     Ok(true)
                 }
-                Access::IndexEq { index, keys, covering } => {
-                    let mut vals = Vec::with_capacity(keys.len());
+                Access::IndexSeek { index, keys, range, covering, reverse } => {
+                    let mut key = Vec::with_capacity(keys.len() + 1);
                     for (e, aff) in keys {
                         let v = eval(e, cx)?;
                         if matches!(v, Value::Null) {
                             return Ok(true);
                         }
-                        vals.push(if *aff == Affinity::Blob { v } else { apply_affinity(v, *aff) });
+                        key.push(if *aff == Affinity::Blob { v } else { apply_affinity(v, *aff) });
                     }
+                    let mut bound = |b: &Option<RangeBound>| -> Result<Option<Option<_>>> {
+                        let Some(b) = b else { return Ok(Some(None)) };
+                        Ok(match apply_comparison_affinity(eval(&b.value, cx)?, b.aff) {
+                            // Nothing compares true with NULL.
+                            Value::Null => None,
+                            v => Some(Some((v, b.inclusive))),
+                        })
+                    };
+                    // The bounds in index order: a DESC column holds the high values first.
+                    let (lo, hi) = match range {
+                        Some(r) => match (bound(&r.lo)?, bound(&r.hi)?) {
+                            (Some(lo), Some(hi)) if index.columns[keys.len()].desc => (hi, lo),
+                            (Some(lo), Some(hi)) => (lo, hi),
+                            _ => return Ok(true),
+                        },
+                        None => (None, None),
+                    };
                     let info = key_info(index);
-                    let refs: Vec<_> = vals.iter().map(Value::as_ref).collect();
+                    let prefix: Vec<ValueRef<'_>> = key.iter().map(Value::as_ref).collect();
+                    // Where the scan starts and the bound that ends it.
+                    let (start, stop) = if *reverse { (&hi, &lo) } else { (&lo, &hi) };
+                    let op = |incl: bool| match (*reverse, incl) {
+                        (false, true) => SeekOp::Ge,
+                        (false, false) => SeekOp::Gt,
+                        (true, true) => SeekOp::Le,
+                        (true, false) => SeekOp::Lt,
+                    };
+                    let stop = stop.as_ref().map(|(v, incl)| (probe(&prefix, v), *incl));
                     let mut icur = Cursor::new(index.root, TreeKind::Index);
-                    let mut ok = icur.seek_key(cx.pager, &refs, &info, SeekOp::Ge)?;
-                    let mut rowids = Vec::new();
-                    let mut covered = Vec::new();
-                    while ok {
-                        let rec = icur.payload(cx.pager)?;
-                        if compare_record_to_key(&rec, &refs, &info)? != Ordering::Equal {
-                            break;
+                    let mut ok = match start {
+                        Some((v, incl)) => {
+                            icur.seek_key(cx.pager, &probe(&prefix, v), &info, op(*incl))?
                         }
-                        let view = RecordView::parse(&rec)?;
-                        let crate::storage::ValueRef::Integer(rowid) =
-                            view.get(view.len().saturating_sub(1))?
-                        else {
-                            return Err(Error::corrupt_file(format!(
-                                "index {} entry without a rowid",
-                                index.name
-                            )));
-                        };
-                        if *covering {
-                            let ncols = table.columns.len();
-                            let mut row = vec![Value::Null; ncols + 1];
-                            for (i, ic) in index.columns.iter().enumerate() {
-                                if let Some(c) = ic.column {
-                                    row[c] = view.get(i)?.to_owned();
+                        None => icur.seek_key(cx.pager, &prefix, &info, op(true))?,
+                    };
+                    let ncols = table.columns.len();
+                    while ok {
+                        let (rowid, row) = {
+                            let rec = icur.payload(cx.pager)?;
+                            if compare_record_to_key(&rec, &prefix, &info)? != Ordering::Equal {
+                                break;
+                            }
+                            if let Some((p, incl)) = &stop {
+                                let o = compare_record_to_key(&rec, p, &info)?;
+                                let past =
+                                    if *reverse { Ordering::Less } else { Ordering::Greater };
+                                if o == past || o == Ordering::Equal && !incl {
+                                    break;
                                 }
                             }
-                            if let Some(a) = table.rowid_alias {
-                                row[a] = Value::Integer(rowid);
+                            let view = RecordView::parse(&rec)?;
+                            let crate::storage::ValueRef::Integer(rowid) =
+                                view.get(view.len().saturating_sub(1))?
+                            else {
+                                return Err(Error::corrupt_file(format!(
+                                    "index {} entry without a rowid",
+                                    index.name
+                                )));
+                            };
+                            let row = if *covering {
+                                let mut row = vec![Value::Null; ncols + 1];
+                                for (i, ic) in index.columns.iter().enumerate() {
+                                    if let Some(c) = ic.column {
+                                        row[c] = view.get(i)?.to_owned();
+                                    }
+                                }
+                                if let Some(a) = table.rowid_alias {
+                                    row[a] = Value::Integer(rowid);
+                                }
+                                row[ncols] = Value::Integer(rowid);
+                                Some(row)
+                            } else {
+                                None
+                            };
+                            (rowid, row)
+                        };
+                        let row = match row {
+                            Some(row) => Some(row),
+                            None if cur.seek_rowid(cx.pager, rowid)? => {
+                                Some(source_row(&cur, rowid, src, &table, cx)?)
                             }
-                            row[ncols] = Value::Integer(rowid);
-                            covered.push(row);
-                        } else {
-                            rowids.push(rowid);
-                        }
-                        ok = icur.next(cx.pager)?;
-                    }
-                    for row in covered {
-                        cx.env[src.slot] = row;
-                        if !f(cx)? {
-                            return Ok(false);
-                        }
-                    }
-                    for rowid in rowids {
-                        if cur.seek_rowid(cx.pager, rowid)? {
-                            let row = source_row(&cur, rowid, src, &table, cx)?;
+                            None => None,
+                        };
+                        if let Some(row) = row {
                             cx.env[src.slot] = row;
+                            // The callback only reads, so both cursors stay valid.
                             if !f(cx)? {
                                 return Ok(false);
                             }
                         }
+                        ok = if *reverse { icur.prev(cx.pager)? } else { icur.next(cx.pager)? };
                     }
                     Ok(true)
                 }
             }
         }
     }
+}
+
+/// An index key: `prefix` followed by `v`.
+fn probe<'a>(prefix: &[ValueRef<'a>], v: &'a Value) -> Vec<ValueRef<'a>> {
+    let mut key = prefix.to_vec();
+    key.push(v.as_ref());
+    key
 }
 
 enum Bound {
@@ -987,8 +1046,31 @@ pub fn eval_row(exprs: &[Expr], cx: &mut Cx<'_>) -> Result<Row> {
 #[must_use]
 pub fn explain(sel: &Select) -> Vec<Vec<Value>> {
     let mut rows = Vec::new();
-    explain_body(&sel.body, 0, &mut rows);
+    explain_select(sel, 0, &mut rows);
     rows
+}
+
+/// A query's plan, ending with `USE TEMP B-TREE FOR ORDER BY` when its rows are sorted.
+fn explain_select(sel: &Select, parent: i64, rows: &mut Vec<Vec<Value>>) {
+    explain_body(&sel.body, parent, rows);
+    if !sel.order.is_empty() {
+        let id = rows.len() as i64 + 2;
+        rows.push(vec![
+            Value::Integer(id),
+            Value::Integer(parent),
+            Value::Integer(0),
+            Value::Text("USE TEMP B-TREE FOR ORDER BY".into()),
+        ]);
+    }
+}
+
+/// How EXPLAIN QUERY PLAN shows a range on `col`: `col>? AND col<?` (inclusive or not).
+fn bound_names(col: &str, lo: bool, hi: bool) -> String {
+    match (lo, hi) {
+        (true, true) => format!("{col}>? AND {col}<?"),
+        (true, false) => format!("{col}>?"),
+        _ => format!("{col}<?"),
+    }
 }
 
 fn explain_body(body: &Body, parent: i64, rows: &mut Vec<Vec<Value>>) {
@@ -1007,32 +1089,40 @@ fn explain_body(body: &Body, parent: i64, rows: &mut Vec<Vec<Value>>) {
             for src in &core.sources {
                 let detail = match &src.kind {
                     SourceKind::Table(t) => match &src.access {
-                        Access::Scan => format!("SCAN {}", t.name),
+                        Access::Scan | Access::RowidRange { lo: None, hi: None, .. } => {
+                            format!("SCAN {}", t.name)
+                        }
                         Access::RowidEq(_) => {
                             format!("SEARCH {} USING INTEGER PRIMARY KEY (rowid=?)", t.name)
                         }
-                        Access::RowidRange { .. } => {
-                            format!("SEARCH {} USING INTEGER PRIMARY KEY (rowid range)", t.name)
+                        Access::RowidRange { lo, hi, .. } => {
+                            let bounds = bound_names("rowid", lo.is_some(), hi.is_some());
+                            format!("SEARCH {} USING INTEGER PRIMARY KEY ({bounds})", t.name)
                         }
-                        Access::IndexEq { index, keys, covering } => {
-                            let cols: Vec<String> = index
-                                .columns
-                                .iter()
-                                .take(keys.len())
-                                .map(|c| {
-                                    c.column.map_or_else(
-                                        || "<expr>=?".to_string(),
-                                        |i| format!("{}=?", t.columns[i].name),
-                                    )
-                                })
-                                .collect();
+                        Access::IndexSeek { index, keys, range, covering, .. } => {
+                            let name = |i: usize| {
+                                index.columns[i].column.map_or_else(
+                                    || "<expr>".to_string(),
+                                    |c| t.columns[c].name.clone(),
+                                )
+                            };
+                            let mut cols: Vec<String> =
+                                (0..keys.len()).map(|i| format!("{}=?", name(i))).collect();
+                            if let Some(r) = range {
+                                let col = name(keys.len());
+                                cols.push(bound_names(&col, r.lo.is_some(), r.hi.is_some()));
+                            }
                             let kind = if *covering { "COVERING INDEX" } else { "INDEX" };
-                            format!(
-                                "SEARCH {} USING {kind} {} ({})",
-                                t.name,
-                                index.name,
-                                cols.join(" AND ")
-                            )
+                            if cols.is_empty() {
+                                format!("SCAN {} USING {kind} {}", t.name, index.name)
+                            } else {
+                                format!(
+                                    "SEARCH {} USING {kind} {} ({})",
+                                    t.name,
+                                    index.name,
+                                    cols.join(" AND ")
+                                )
+                            }
                         }
                         Access::ExactVector { .. } => {
                             format!("SCAN {} (exact nearest k by distance)", t.name)
@@ -1047,7 +1137,7 @@ fn explain_body(body: &Body, parent: i64, rows: &mut Vec<Vec<Value>>) {
                     },
                     SourceKind::Select(sel) => {
                         let id = push(rows, "SUBQUERY".into());
-                        explain_body(&sel.body, id, rows);
+                        explain_select(sel, id, rows);
                         continue;
                     }
                     SourceKind::Queue => "SCAN recursive queue".into(),

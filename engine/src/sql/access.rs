@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use super::catalog::{Catalog, Index, Table};
 use super::coerce::Affinity;
-use super::plan::{Access, CmpOp, Expr, Source, SourceKind};
+use super::plan::{Access, CmpOp, Expr, IndexRange, RangeBound, Source, SourceKind};
 use crate::storage::record::Collation;
 
 /// Rows assumed in a table or subquery whose size is unknown.
@@ -33,28 +33,43 @@ pub(super) type SlotsOf<'a> = dyn Fn(&Expr) -> HashSet<usize> + 'a;
 
 /// The best access path for the table source `slot` of `table`, from the conditions `cands`
 /// that apply to it, where `ready` says whether an expression can be evaluated before the
-/// source's loop starts (it reads only earlier loops, outer queries or nothing).
+/// source's loop starts (it reads only earlier loops, outer queries or nothing). Also returns
+/// the positions in `cands` of the conditions on the rowid that the path enforces exactly,
+/// which need no check on the rows it finds.
 pub(super) fn choose_access(
     cat: &Catalog,
     table: &Table,
     slot: usize,
     cands: &[Expr],
     ready: &dyn Fn(&Expr) -> bool,
-) -> Access {
+) -> (Access, Vec<usize>) {
     let rowid_col = table.columns.len();
     let is_rowid = |c: usize| c == rowid_col || Some(c) == table.rowid_alias;
     let mut eq_cols: Vec<(usize, Expr, Collation, Option<Affinity>)> = Vec::new();
+    let mut ranges: Vec<ColRange> = Vec::new();
     let mut rowid_eq = None;
-    let mut lo = None;
-    let mut hi = None;
-    for c in cands {
-        if let Expr::Between { e, lo: blo, hi: bhi, negated: false, .. } = c {
-            if matches!(e.as_ref(), Expr::Col(s, col) if *s == slot && is_rowid(*col))
-                && ready(blo)
-                && ready(bhi)
-            {
-                lo = Some((blo.as_ref().clone(), true));
-                hi = Some((bhi.as_ref().clone(), true));
+    // Rowid bounds, each with the position of the condition it came from.
+    let mut lo: Option<((Expr, bool), usize)> = None;
+    let mut hi: Option<((Expr, bool), usize)> = None;
+    for (ci, c) in cands.iter().enumerate() {
+        if let Expr::Between { e, lo: blo, hi: bhi, negated: false, coll, aff } = c {
+            let Expr::Col(s, col) = e.as_ref() else { continue };
+            if *s != slot || !ready(blo) || !ready(bhi) {
+                continue;
+            }
+            if is_rowid(*col) {
+                lo = Some(((blo.as_ref().clone(), true), ci));
+                hi = Some(((bhi.as_ref().clone(), true), ci));
+            } else {
+                for (op, b) in [(CmpOp::Ge, blo), (CmpOp::Le, bhi)] {
+                    ranges.push(ColRange {
+                        col: *col,
+                        op,
+                        bound: b.as_ref().clone(),
+                        coll: *coll,
+                        aff: *aff,
+                    });
+                }
             }
             continue;
         }
@@ -66,21 +81,24 @@ pub(super) fn choose_access(
         };
         if is_rowid(col) {
             match op {
-                CmpOp::Eq => rowid_eq = Some(other),
-                CmpOp::Gt => lo = Some((other, false)),
-                CmpOp::Ge => lo = Some((other, true)),
-                CmpOp::Lt => hi = Some((other, false)),
-                CmpOp::Le => hi = Some((other, true)),
+                CmpOp::Eq => rowid_eq = Some((other, ci)),
+                CmpOp::Gt => lo = Some(((other, false), ci)),
+                CmpOp::Ge => lo = Some(((other, true), ci)),
+                CmpOp::Lt => hi = Some(((other, false), ci)),
+                CmpOp::Le => hi = Some(((other, true), ci)),
                 CmpOp::Ne => {}
             }
         } else if op == CmpOp::Eq {
             eq_cols.push((col, other, *coll, *aff));
+        } else if op != CmpOp::Ne {
+            ranges.push(ColRange { col, op, bound: other, coll: *coll, aff: *aff });
         }
     }
-    if let Some(e) = rowid_eq {
-        return Access::RowidEq(e);
+    if let Some((e, ci)) = rowid_eq {
+        return (Access::RowidEq(e), vec![ci]);
     }
-    let mut best: Option<IndexChoice> = None;
+    // The index with the most equality keys, then a range on the next column.
+    let mut best: Option<(usize, IndexChoice)> = None;
     for idx in cat.indexes_of(&table.name) {
         if idx.predicate.is_some() {
             continue;
@@ -88,28 +106,78 @@ pub(super) fn choose_access(
         let mut keys = Vec::new();
         for ic in &idx.columns {
             let Some(c) = ic.column else { break };
-            let Some((_, e, _, aff)) =
-                eq_cols.iter().find(|(col, _, coll, _)| *col == c && *coll == ic.collation)
-            else {
+            let Some((_, e, _, aff)) = eq_cols.iter().find(|(col, _, coll, aff)| {
+                *col == c && *coll == ic.collation && index_order_holds(table, c, *aff)
+            }) else {
                 break;
             };
             keys.push((e.clone(), aff.unwrap_or(Affinity::Blob)));
         }
-        if !keys.is_empty() && best.as_ref().is_none_or(|(_, k)| keys.len() > k.len()) {
-            best = Some((idx.clone(), keys));
+        let range = idx.columns.get(keys.len()).and_then(|ic| {
+            let c = ic.column?;
+            let mut r = IndexRange { lo: None, hi: None };
+            for cr in ranges.iter().filter(|cr| {
+                cr.col == c && cr.coll == ic.collation && index_order_holds(table, c, cr.aff)
+            }) {
+                let bound = RangeBound {
+                    value: cr.bound.clone(),
+                    inclusive: matches!(cr.op, CmpOp::Ge | CmpOp::Le),
+                    aff: cr.aff,
+                };
+                match cr.op {
+                    CmpOp::Gt | CmpOp::Ge if r.lo.is_none() => r.lo = Some(bound),
+                    CmpOp::Lt | CmpOp::Le if r.hi.is_none() => r.hi = Some(bound),
+                    _ => {}
+                }
+            }
+            (r.lo.is_some() || r.hi.is_some()).then_some(r)
+        });
+        // A range alone does not beat a rowid range, which needs no table lookups.
+        if keys.is_empty() && (range.is_none() || lo.is_some() || hi.is_some()) {
+            continue;
+        }
+        let score = 2 * keys.len() + usize::from(range.is_some());
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, (idx.clone(), keys, range)));
         }
     }
-    if let Some((index, keys)) = best {
-        Access::IndexEq { index, keys, covering: false }
-    } else if lo.is_some() || hi.is_some() {
-        Access::RowidRange { lo, hi }
-    } else {
-        Access::Scan
+    if let Some((_, (index, keys, range))) = best {
+        let access = Access::IndexSeek { index, keys, range, covering: false, reverse: false };
+        return (access, Vec::new());
     }
+    if lo.is_none() && hi.is_none() {
+        return (Access::Scan, Vec::new());
+    }
+    let consumed = lo.iter().chain(hi.iter()).map(|(_, ci)| *ci).collect::<HashSet<_>>();
+    let (lo, hi) = (lo.map(|(b, _)| b), hi.map(|(b, _)| b));
+    (Access::RowidRange { lo, hi, reverse: false }, consumed.into_iter().collect())
 }
 
-/// An index and the equality keys that seek it.
-type IndexChoice = (Arc<Index>, Vec<(Expr, Affinity)>);
+/// A range condition on a column: `col op bound`.
+struct ColRange {
+    col: usize,
+    op: CmpOp,
+    bound: Expr,
+    coll: Collation,
+    aff: Option<Affinity>,
+}
+
+/// An index, the equality keys that seek it and the range on its next column.
+type IndexChoice = (Arc<Index>, Vec<(Expr, Affinity)>, Option<IndexRange>);
+
+/// Whether a comparison under the affinity `aff` orders the values of column `c` as its index
+/// stores them: true when the comparison converts nothing, or converts the column's values
+/// into what its own affinity already made them.
+fn index_order_holds(table: &Table, c: usize, aff: Option<Affinity>) -> bool {
+    match aff {
+        None | Some(Affinity::Blob) => true,
+        Some(Affinity::Text) => table.columns[c].affinity == Affinity::Text,
+        Some(_) => matches!(
+            table.columns[c].affinity,
+            Affinity::Integer | Affinity::Real | Affinity::Numeric
+        ),
+    }
+}
 
 fn flip(op: CmpOp) -> CmpOp {
     match op {
@@ -196,17 +264,24 @@ impl Model<'_> {
         let (cost, mut rows, used) = match &src.kind {
             SourceKind::Table(table) => {
                 let cands: Vec<Expr> = here.iter().map(|c| (*c).clone()).collect();
-                match choose_access(self.cat, table, src.slot, &cands, &ready) {
+                match choose_access(self.cat, table, src.slot, &cands, &ready).0 {
                     Access::RowidEq(_) => (1.0, 1.0, 1),
-                    Access::IndexEq { index, keys, .. } => {
-                        let rows = if index.unique && keys.len() == index.columns.len() {
+                    Access::IndexSeek { index, keys, range, .. } => {
+                        let mut rows = if keys.is_empty() {
+                            ASSUMED_ROWS
+                        } else if index.unique && keys.len() == index.columns.len() {
                             1.0
                         } else {
                             EQ_SEEK_ROWS
                         };
-                        (rows + 1.0, rows, keys.len())
+                        let mut used = keys.len();
+                        if let Some(r) = &range {
+                            rows /= 4.0;
+                            used += usize::from(r.lo.is_some()) + usize::from(r.hi.is_some());
+                        }
+                        (rows + 1.0, rows, used)
                     }
-                    Access::RowidRange { lo, hi } => {
+                    Access::RowidRange { lo, hi, .. } => {
                         let used = usize::from(lo.is_some()) + usize::from(hi.is_some());
                         (ASSUMED_ROWS / 4.0, ASSUMED_ROWS / 4.0, used)
                     }

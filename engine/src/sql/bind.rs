@@ -11,7 +11,7 @@ use sqlparser::ast::{
 };
 
 use super::access;
-use super::catalog::{collation_named, object_name, Catalog, Table};
+use super::catalog::{collation_named, object_name, Catalog, Index, Table};
 use super::coerce::{affinity_of_type, comparison_affinity, Affinity, ArithOp};
 use super::plan::{
     Access, AggCall, BitOp, Body, CmpOp, CompoundOp, Core, Expr, Frame, FrameBound, OrderTerm,
@@ -1296,6 +1296,7 @@ impl<'c> Binder<'c> {
             sel.limit = limit;
             sel.offset = offset;
             self.use_vector_index(&mut sel);
+            self.use_scan_order(&mut sel);
             return Ok(sel);
         }
         if let SetExpr::Query(inner) = q.body.as_ref() {
@@ -2239,6 +2240,84 @@ impl<'c> Binder<'c> {
         Ok(())
     }
 
+    /// Answers `ORDER BY` by the order in which the first source's rows are read, when the sort
+    /// terms are its rowid (a scan or rowid range, run backwards for `DESC`) or the key columns of
+    /// an index after those its seek fixes (the index is scanned, forwards or backwards). The sort
+    /// is then dropped, and a `LIMIT` stops the scan early. A plain scan turns into an index scan
+    /// only when the index covers the query or a `LIMIT` bounds the table lookups.
+    fn use_scan_order(&self, sel: &mut Select) {
+        if sel.order.is_empty() {
+            return;
+        }
+        let limited = sel.limit.is_some();
+        let Body::Core(core) = &mut sel.body else { return };
+        if core.aggregate || core.distinct || !core.windows.is_empty() {
+            return;
+        }
+        let Some(src) = core.sources.first_mut() else { return };
+        let SourceKind::Table(table) = &src.kind else { return };
+        let mut terms = Vec::with_capacity(sel.order.len());
+        for t in &sel.order {
+            match core.output.get(t.key) {
+                Some(Expr::Col(s, c)) if *s == src.slot => terms.push((*c, t)),
+                _ => return,
+            }
+        }
+        let is_rowid = |c: usize| c == table.columns.len() || Some(c) == table.rowid_alias;
+        let covers = |index: &Index| {
+            src.width != usize::MAX
+                && src.need.iter().enumerate().all(|(c, &n)| !n || index_holds(table, index, c))
+        };
+        let full_indexes =
+            || self.cat.indexes_of(&table.name).into_iter().filter(|ix| ix.predicate.is_none());
+        let access = match &src.access {
+            Access::Scan | Access::RowidRange { reverse: false, .. } if is_rowid(terms[0].0) => {
+                let (lo, hi) = match &src.access {
+                    Access::RowidRange { lo, hi, .. } => (lo.clone(), hi.clone()),
+                    _ => (None, None),
+                };
+                Access::RowidRange { lo, hi, reverse: terms[0].1.desc }
+            }
+            Access::Scan => {
+                let Some((index, reverse)) = full_indexes()
+                    .find_map(|ix| index_order(table, &ix, 0, &terms).map(|r| (ix, r)))
+                else {
+                    return;
+                };
+                let covering = covers(&index);
+                if !covering && !limited {
+                    return;
+                }
+                Access::IndexSeek { index, keys: Vec::new(), range: None, covering, reverse }
+            }
+            Access::IndexSeek { index, keys, range, covering, reverse: false } => {
+                // The seek's index, or another whose leading columns take the same keys.
+                let same_keys = |ix: &Index| {
+                    range.is_none()
+                        && ix.columns.len() > keys.len()
+                        && ix.columns[..keys.len()].iter().zip(&index.columns).all(|(a, b)| {
+                            a.column.is_some() && a.column == b.column && a.collation == b.collation
+                        })
+                };
+                let choice = std::iter::once(index.clone())
+                    .chain(full_indexes().filter(|ix| same_keys(ix)))
+                    .find_map(|ix| index_order(table, &ix, keys.len(), &terms).map(|r| (ix, r)));
+                let Some((ix, reverse)) = choice else { return };
+                let covering = if Arc::ptr_eq(&ix, index) { *covering } else { covers(&ix) };
+                Access::IndexSeek {
+                    index: ix,
+                    keys: keys.clone(),
+                    range: range.clone(),
+                    covering,
+                    reverse,
+                }
+            }
+            _ => return,
+        };
+        src.access = access;
+        sel.order.clear();
+    }
+
     /// Plans `SELECT ... FROM t [WHERE ...] ORDER BY vector_distance_xxx(col, q) LIMIT k` as a
     /// search of a vector index on `t.col` with the same metric (approximate, as pgvector does;
     /// `FROM t NOT INDEXED` asks for the exact answer).
@@ -2354,7 +2433,7 @@ impl<'c> Binder<'c> {
         for src in &mut core.sources {
             src.width = usize::MAX;
             src.need.clear();
-            if let Access::IndexEq { covering, .. } = &mut src.access {
+            if let Access::IndexSeek { covering, .. } = &mut src.access {
                 *covering = false;
             }
         }
@@ -2421,9 +2500,17 @@ impl<'c> Binder<'c> {
             }
             let cands = if sources[i].left_join { &sources[i].on } else { &filters[i] };
             let earlier = |e: &Expr| level_of(e).is_none_or(|l| l < i);
-            let access = access::choose_access(self.cat, table, sources[i].slot, cands, &earlier);
+            let (access, consumed) =
+                access::choose_access(self.cat, table, sources[i].slot, cands, &earlier);
             if !matches!(access, Access::Scan) {
                 sources[i].access = access;
+            }
+            if !sources[i].left_join {
+                let mut pos = 0;
+                filters[i].retain(|_| {
+                    pos += 1;
+                    !consumed.contains(&(pos - 1))
+                });
             }
         }
         // An index seek covers its source when every column the query reads of it is in the
@@ -2455,10 +2542,17 @@ impl<'c> Binder<'c> {
                 src.on.iter().for_each(&mut note);
                 match &src.access {
                     Access::RowidEq(e) => note(e),
-                    Access::RowidRange { lo, hi } => {
+                    Access::RowidRange { lo, hi, .. } => {
                         lo.iter().chain(hi.iter()).for_each(|(e, _)| note(e));
                     }
-                    Access::IndexEq { keys, .. } => keys.iter().for_each(|(e, _)| note(e)),
+                    Access::IndexSeek { keys, range, .. } => {
+                        for (e, _) in keys {
+                            note(e);
+                        }
+                        if let Some(r) = range {
+                            r.lo.iter().chain(r.hi.iter()).for_each(|b| note(&b.value));
+                        }
+                    }
                     Access::Vector { query, k, .. } | Access::ExactVector { query, k, .. } => {
                         note(query);
                         note(k);
@@ -2491,14 +2585,11 @@ impl<'c> Binder<'c> {
                 src.width = (0..ncols).rev().find(|&c| read(c)).map_or(0, |c| c + 1);
                 src.need = (0..src.width).map(read).collect();
             }
-            if let Access::IndexEq { index, covering, .. } = &mut src.access {
-                let in_index = |c: usize| {
-                    c == ncols
-                        || Some(c) == alias
-                        || index.columns.iter().any(|ic| ic.column == Some(c))
-                };
+            if let Access::IndexSeek { index, covering, .. } = &mut src.access {
                 *covering = !sub_reads.contains(&src.slot)
-                    && used.get(&src.slot).is_none_or(|cols| cols.iter().all(|&c| in_index(c)));
+                    && used
+                        .get(&src.slot)
+                        .is_none_or(|cols| cols.iter().all(|&c| index_holds(table, index, c)));
             }
         }
         let slots: Vec<usize> = sources.iter().map(|s| s.slot).collect();
@@ -2531,6 +2622,49 @@ impl<'c> Binder<'c> {
             win_slot,
         }
     }
+}
+
+/// Whether scanning `index` (forwards: `Some(false)`, backwards: `Some(true)`) yields rows in
+/// the order of the sort `terms` (column, term), when its first `fixed` key columns are held
+/// equal by the seek. Terms on those columns are constant and skipped; the rowid, which follows
+/// the key columns in every entry, may end the terms.
+fn index_order(
+    table: &Table,
+    index: &Index,
+    fixed: usize,
+    terms: &[(usize, &OrderTerm)],
+) -> Option<bool> {
+    let is_rowid = |c: usize| c == table.columns.len() || Some(c) == table.rowid_alias;
+    let mut pos = fixed;
+    let mut reverse = None;
+    for &(c, t) in terms {
+        if index.columns[..fixed].iter().any(|ic| ic.column == Some(c)) {
+            continue;
+        }
+        let (desc, nulls_first) = match index.columns.get(pos) {
+            Some(ic) if ic.column == Some(c) && ic.collation == t.coll => (ic.desc, !ic.desc),
+            None if is_rowid(c) => (false, true),
+            _ => return None,
+        };
+        // Read backwards, the column's order and its NULLs' place flip.
+        let rev = t.desc != desc;
+        if reverse.is_some_and(|r| r != rev) || t.nulls_first != (nulls_first != rev) {
+            return None;
+        }
+        reverse = Some(rev);
+        if pos == index.columns.len() {
+            break;
+        }
+        pos += 1;
+    }
+    reverse
+}
+
+/// Whether the entries of `index` hold column `c` of `table` (the rowid is in every entry).
+fn index_holds(table: &Table, index: &Index, c: usize) -> bool {
+    c == table.columns.len()
+        || Some(c) == table.rowid_alias
+        || index.columns.iter().any(|ic| ic.column == Some(c))
 }
 
 /// Replaces column references equal to a GROUP BY column term by the group key's column.

@@ -114,11 +114,19 @@ pub enum Access {
     Scan,
     /// The row with this rowid.
     RowidEq(Expr),
-    /// Rows with rowid in a range (bounds with inclusiveness).
-    RowidRange { lo: Option<(Expr, bool)>, hi: Option<(Expr, bool)> },
-    /// Rows whose index key starts with these values (each with the affinity to apply). A
+    /// Rows with rowid in a range (bounds with inclusiveness), in rowid order or, `reverse`,
+    /// from the highest rowid down (for `ORDER BY rowid DESC`).
+    RowidRange { lo: Option<(Expr, bool)>, hi: Option<(Expr, bool)>, reverse: bool },
+    /// Rows whose index key starts with the values `keys` (each with the affinity to apply) and
+    /// whose next key column lies in `range`, in index order or, `reverse`, backwards. A
     /// covering seek reads the columns from the index entries alone.
-    IndexEq { index: Arc<Index>, keys: Vec<(Expr, Affinity)>, covering: bool },
+    IndexSeek {
+        index: Arc<Index>,
+        keys: Vec<(Expr, Affinity)>,
+        range: Option<IndexRange>,
+        covering: bool,
+        reverse: bool,
+    },
     /// The `k` rows nearest to `query` by a vector index (for `ORDER BY vector_distance_xxx(col,
     /// query) LIMIT k`), among the rows that `filter` (the source's `WHERE` conditions, planned
     /// on their own) yields.
@@ -139,6 +147,29 @@ pub enum Access {
         /// The column is the function's first argument (else its second).
         row_first: bool,
     },
+}
+
+/// Bounds on the values of the index column after the equality keys of an
+/// [`Access::IndexSeek`] (for a `DESC` column the scan meets the upper bound first). The
+/// conditions stay in the source's filters, which also drop the NULLs that a range reads when
+/// it is open at the end where the index keeps them.
+#[derive(Debug, Clone)]
+pub struct IndexRange {
+    /// Lower bound.
+    pub lo: Option<RangeBound>,
+    /// Upper bound.
+    pub hi: Option<RangeBound>,
+}
+
+/// One bound of an [`IndexRange`].
+#[derive(Debug, Clone)]
+pub struct RangeBound {
+    /// The value.
+    pub value: Expr,
+    /// Whether the bound itself is in the range.
+    pub inclusive: bool,
+    /// The affinity the comparison applies to the value.
+    pub aff: Option<Affinity>,
 }
 
 /// Where a source's rows come from.

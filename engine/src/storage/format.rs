@@ -59,7 +59,14 @@ pub fn put_u32(buf: &mut [u8], at: usize, v: u32) {
 ///
 /// Returns the value and the number of bytes read, or `None` if `buf` ends inside the varint.
 #[must_use]
+#[inline]
 pub fn get_varint(buf: &[u8]) -> Option<(u64, usize)> {
+    // Serial types, header sizes and small lengths fit in one byte.
+    if let Some(&b) = buf.first() {
+        if b < 0x80 {
+            return Some((u64::from(b), 1));
+        }
+    }
     let mut v: u64 = 0;
     for i in 0..8 {
         let b = *buf.get(i)?;

@@ -441,6 +441,28 @@ impl<'a> FieldCursor<'a> {
     }
 }
 
+/// Appends the first `n` columns of a record to `out`, reading only those `want` accepts (the
+/// others become NULL). Returns how many of the `n` the record holds: fewer when it was
+/// written before columns were added to its table. Unlike [`RecordView::parse`] it reads the
+/// header only as far as the `n`th column.
+pub fn decode_prefix(
+    payload: &[u8],
+    n: usize,
+    want: impl Fn(usize) -> bool,
+    out: &mut Vec<Value>,
+) -> Result<usize> {
+    let mut cursor = FieldCursor::new(payload)?;
+    for i in 0..n {
+        let Some((serial, start)) = cursor.next_field()? else { return Ok(i) };
+        out.push(if want(i) {
+            value_from_content(serial, &payload[start..cursor.body_pos]).to_owned()
+        } else {
+            Value::Null
+        });
+    }
+    Ok(n)
+}
+
 /// Where one field of a parsed record is.
 #[derive(Debug, Clone, Copy, Default)]
 struct FieldLoc {

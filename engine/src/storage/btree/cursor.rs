@@ -280,11 +280,30 @@ impl Cursor {
         self.start_scan(pager, None);
         let mut pg = self.root;
         loop {
-            let node = Self::node(pager, pg)?;
-            self.check_kind(&node)?;
-            let (n, leaf) = (node.ncells, node.kind.is_leaf());
-            let (mut lo, mut hi) = (0, n);
-            while lo < hi {
+            // The binary search compares cells in place on the page, until (rarely) a cell
+            // spills to overflow pages; the search then goes on through `compare_cell`.
+            let (n, leaf, mut lo, mut hi, spilled) = {
+                let node = Self::node(pager, pg)?;
+                self.check_kind(&node)?;
+                let (mut lo, mut hi) = (0, node.ncells);
+                let mut spilled = false;
+                while lo < hi {
+                    let mid = lo.midpoint(hi);
+                    let info = node.cell(mid)?;
+                    if info.overflow != 0 {
+                        spilled = true;
+                        break;
+                    }
+                    let local = &node.data[info.payload_off..info.payload_off + info.local_len];
+                    if cmp(local)? == Ordering::Less {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                (node.ncells, node.kind.is_leaf(), lo, hi, spilled)
+            };
+            while spilled && lo < hi {
                 let mid = lo.midpoint(hi);
                 if compare_cell(pager, pg, mid, &mut cmp)? == Ordering::Less {
                     lo = mid + 1;
