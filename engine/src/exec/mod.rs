@@ -129,6 +129,8 @@ impl Bound {
                             dml::Conflict::Abort | dml::Conflict::Fail | dml::Conflict::Ignore
                         ))
             }
+            // `VACUUM` runs alone in its own transaction, which an error rolls back whole.
+            Plan::Other(p) if matches!(p.as_ref(), Parsed::Vacuum) => false,
             _ => true,
         }
     }

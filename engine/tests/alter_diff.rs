@@ -1,0 +1,225 @@
+//! `VACUUM` against real
+//! SQLite (rusqlite, bundled): the same statements run on both; each must succeed or fail alike
+//! (with SQLite's message), and afterwards every table's rows, `PRAGMA table_info` and the
+//! stored schema text must be the same, and real SQLite must find embedlite's file intact.
+
+mod oracle;
+
+use std::path::PathBuf;
+
+use embedlite::{Connection, Value};
+
+/// SQLite's message without rusqlite's decoration.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn sqlite_rows(c: &rusqlite::Connection, q: &str) -> Vec<Vec<Value>> {
+    oracle::sqlite_rows(c, q).unwrap_or_else(|e| panic!("sqlite {q}: {e}"))
+}
+
+/// The integrity check of real SQLite on the file at `path`.
+fn sqlite_integrity(path: &PathBuf) -> Vec<Vec<Value>> {
+    let c = rusqlite::Connection::open(path).expect("sqlite opens embedlite's file");
+    sqlite_rows(&c, "PRAGMA integrity_check")
+}
+
+fn ok_rows() -> Vec<Vec<Value>> {
+    vec![vec![Value::Text("ok".into())]]
+}
+
+/// embedlite on a file, SQLite in memory, given the same statements.
+struct Pair {
+    ours: Connection,
+    theirs: rusqlite::Connection,
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Pair {
+    fn new(schema: &[&str]) -> Pair {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("alter.db");
+        let mut p = Pair {
+            ours: Connection::open(path.to_str().expect("utf-8 path")).expect("open"),
+            theirs: rusqlite::Connection::open_in_memory().expect("open"),
+            path,
+            _dir: dir,
+        };
+        // As in embedlite, foreign keys are not enforced unless asked for.
+        p.theirs.execute_batch("PRAGMA foreign_keys = OFF").expect("pragma");
+        for s in schema {
+            p.theirs.execute_batch(s).unwrap_or_else(|e| panic!("sqlite schema {s}: {e}"));
+            p.ours.execute_batch(s).unwrap_or_else(|e| panic!("embedlite schema {s}: {e}"));
+        }
+        p.same_state("the schema");
+        p
+    }
+
+    /// Runs `sql` on both: they must agree on success and on the error message, then on the
+    /// whole state. Returns whether it succeeded.
+    fn step(&mut self, sql: &str) -> bool {
+        let a = self.theirs.execute_batch(sql).map_err(|e| sqlite_message(&e));
+        let b = self.ours.execute_batch(sql).map_err(|e| e.to_string());
+        match (&a, &b) {
+            (Ok(()), Ok(())) => {}
+            // SQLite may add where it found the error (" in ... at offset N").
+            (Err(x), Err(y)) => {
+                assert!(x.starts_with(y.as_str()), "{sql}: sqlite {x:?}, embedlite {y:?}");
+            }
+            _ => panic!("{sql}: sqlite {a:?}, embedlite {b:?}"),
+        }
+        self.same_state(sql);
+        a.is_ok()
+    }
+
+    /// Runs `sql` on both: it must fail on both (messages may differ).
+    fn both_fail(&mut self, sql: &str) {
+        let a = self.theirs.execute_batch(sql).map_err(|e| sqlite_message(&e));
+        let b = self.ours.execute_batch(sql).map_err(|e| e.to_string());
+        assert!(a.is_err() && b.is_err(), "{sql}: sqlite {a:?}, embedlite {b:?}");
+        self.same_state(sql);
+    }
+
+    fn query(&mut self, q: &str) {
+        let want = sqlite_rows(&self.theirs, q);
+        let got = self.ours.query(q, &[]).unwrap_or_else(|e| panic!("embedlite {q}: {e}")).rows;
+        assert_eq!(want, got, "{q}");
+    }
+
+    fn same_state(&mut self, after: &str) {
+        let schema = "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name";
+        let want = sqlite_rows(&self.theirs, schema);
+        let got = self.ours.query(schema, &[]).expect("embedlite schema").rows;
+        assert_eq!(want, got, "after {after}: sqlite_schema");
+        let tables = sqlite_rows(
+            &self.theirs,
+            "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+        );
+        for t in tables {
+            let Value::Text(t) = &t[0] else { panic!("table name {t:?}") };
+            for q in [
+                format!("SELECT rowid, * FROM \"{t}\" ORDER BY rowid"),
+                format!("PRAGMA table_info(\"{t}\")"),
+            ] {
+                let want = sqlite_rows(&self.theirs, &q);
+                let got = self.ours.query(&q, &[]).unwrap_or_else(|e| panic!("{q}: {e}")).rows;
+                assert_eq!(want, got, "after {after}: {q}");
+            }
+        }
+        assert_eq!(sqlite_integrity(&self.path), ok_rows(), "after {after}: integrity_check");
+        let ours = self.ours.query("PRAGMA integrity_check", &[]).expect("check").rows;
+        assert_eq!(ours, ok_rows(), "after {after}: embedlite's integrity_check");
+    }
+}
+
+fn int(c: &mut Connection, q: &str) -> i64 {
+    match c.query(q, &[]).unwrap_or_else(|e| panic!("{q}: {e}")).rows[0][0] {
+        Value::Integer(n) => n,
+        ref other => panic!("{q}: {other:?}"),
+    }
+}
+
+#[test]
+fn vacuum_shrinks_the_file_and_keeps_everything() {
+    let mut p = Pair::new(&[
+        "PRAGMA user_version = 7",
+        "PRAGMA application_id = 1234",
+        "CREATE TABLE docs(id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT, tag INT)",
+        "CREATE INDEX docs_tag ON docs(tag, body)",
+        "CREATE TABLE plain(x)",
+        "CREATE VIEW recent AS SELECT id FROM docs WHERE id > 100",
+        "CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN INSERT INTO plain VALUES (new.id); END",
+        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 4000) \
+         INSERT INTO docs(body, tag) SELECT printf('%.500c', char(65 + i % 26)), i % 13 FROM c",
+        "INSERT INTO docs(body, tag) VALUES (zeroblob(20000), 99)",
+        "DELETE FROM docs WHERE id % 10 <> 0",
+        "DELETE FROM plain WHERE x > 50",
+    ]);
+    let pages_before = int(&mut p.ours, "PRAGMA page_count");
+    assert!(int(&mut p.ours, "PRAGMA freelist_count") > pages_before / 2);
+    let size_before = std::fs::metadata(&p.path).expect("size").len();
+    assert!(p.step("VACUUM"));
+    assert_eq!(int(&mut p.ours, "PRAGMA freelist_count"), 0);
+    let pages_after = int(&mut p.ours, "PRAGMA page_count");
+    assert!(pages_after * 4 < pages_before, "{pages_after} pages after, {pages_before} before");
+    let size_after = std::fs::metadata(&p.path).expect("size").len();
+    assert_eq!(size_after, u64::try_from(pages_after).expect("pages") * 4096);
+    assert!(size_after * 4 < size_before, "{size_after} bytes after, {size_before} before");
+    for q in [
+        "PRAGMA user_version",
+        "PRAGMA application_id",
+        "SELECT * FROM sqlite_sequence",
+        "SELECT id, tag FROM docs WHERE tag = 3 ORDER BY body, id",
+        "SELECT count(*) FROM recent",
+    ] {
+        p.query(q);
+    }
+    let c = rusqlite::Connection::open(&p.path).expect("sqlite opens the file");
+    assert_eq!(sqlite_rows(&c, "PRAGMA freelist_count"), vec![vec![Value::Integer(0)]]);
+    assert_eq!(sqlite_rows(&c, "PRAGMA user_version"), vec![vec![Value::Integer(7)]]);
+    drop(c);
+    // Still a working database: the trigger fires, AUTOINCREMENT goes on from its mark.
+    assert!(p.step("INSERT INTO docs(body, tag) VALUES ('after', 1)"));
+    assert!(p.step("VACUUM main"));
+    p.both_fail("VACUUM other");
+}
+
+#[test]
+fn vacuum_is_refused_inside_a_transaction() {
+    let mut p = Pair::new(&["CREATE TABLE t(x)", "INSERT INTO t VALUES (1)"]);
+    assert!(p.step("BEGIN"));
+    assert!(!p.step("VACUUM"));
+    assert!(p.step("INSERT INTO t VALUES (2)"));
+    assert!(p.step("COMMIT"));
+    assert!(p.step("VACUUM"));
+}
+
+#[test]
+fn vector_index_answers_after_vacuum() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("vec.db");
+    let mut c = Connection::open(path.to_str().expect("utf-8")).expect("open");
+    c.execute_batch(
+        "CREATE TABLE items(id INTEGER PRIMARY KEY, emb F32_BLOB(3), note TEXT); \
+         CREATE INDEX items_idx ON items (libsql_vector_idx(emb, 'metric=l2'));",
+    )
+    .expect("schema");
+    for i in 0..600i64 {
+        let f = i as f32;
+        let v = [(f * 1.3).sin() * 10.0, (f * 0.7).cos() * 10.0, (f * 0.37).sin() * 10.0];
+        c.execute(
+            "INSERT INTO items VALUES (?, vector(?), ?)",
+            &[
+                Value::Integer(i),
+                Value::Text(format!("[{}, {}, {}]", v[0], v[1], v[2])),
+                Value::Text("n".repeat(300)),
+            ],
+        )
+        .expect("insert");
+    }
+    c.execute_batch("DELETE FROM items WHERE id % 3 <> 0").expect("delete");
+    let q = "SELECT id FROM vector_top_k('items_idx', vector('[1, 2, 3]'), 5) ORDER BY id";
+    let before = c.query(q, &[]).expect("search").rows;
+    assert_eq!(before.len(), 5);
+    let pages = int(&mut c, "PRAGMA page_count");
+    c.execute_batch("VACUUM").expect("vacuum");
+    assert!(int(&mut c, "PRAGMA page_count") < pages);
+    assert_eq!(c.query(q, &[]).expect("search after vacuum").rows, before);
+    // A fresh connection reads the index from the copied shadow table.
+    let mut fresh = Connection::open(path.to_str().expect("utf-8")).expect("reopen");
+    assert_eq!(fresh.query(q, &[]).expect("search in a new connection").rows, before);
+    // And the index takes writes at its new place.
+    c.execute("INSERT INTO items VALUES (10000, vector('[1, 2, 3]'), 'x')", &[])
+        .expect("insert after vacuum");
+    let top = c
+        .query("SELECT id FROM vector_top_k('items_idx', vector('[1, 2, 3]'), 1)", &[])
+        .expect("search")
+        .rows;
+    assert_eq!(top, vec![vec![Value::Integer(10000)]]);
+    let sqlite = rusqlite::Connection::open(&path).expect("sqlite opens the file");
+    assert_eq!(sqlite_rows(&sqlite, "PRAGMA integrity_check"), ok_rows());
+}
