@@ -1,5 +1,6 @@
 //! The executor: runs bound statements against the pager.
 
+mod alter;
 pub mod ddl;
 pub mod dml;
 pub mod eval;
