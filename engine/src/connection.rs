@@ -103,8 +103,8 @@ fn statement_writes(parsed: &Parsed, bound: &Bound) -> bool {
             arg.is_some()
                 && matches!(name.as_str(), "user_version" | "application_id" | "schema_version")
         }
-        Parsed::Reindex(_) => true,
-        Parsed::Analyze | Parsed::Vacuum => false,
+        Parsed::Reindex(_) | Parsed::Vacuum => true,
+        Parsed::Analyze => false,
     }
 }
 
@@ -342,6 +342,9 @@ impl Connection {
         if let Some(r) = self.transaction_control(&stmt.inner.parsed)? {
             return Ok(r);
         }
+        if self.explicit && matches!(stmt.inner.parsed, Parsed::Vacuum) {
+            return Err(Error::Sql("cannot VACUUM from within a transaction".into()));
+        }
         let write = stmt.is_write();
         self.ensure_txn(write)?;
         let r = self.run_in_txn(stmt, params, write);
@@ -460,7 +463,11 @@ impl Connection {
                     }
                     Parsed::Analyze => Vec::new(),
                     Parsed::Vacuum => {
-                        return Err(Error::Unsupported("VACUUM is not supported yet".into()))
+                        // The file must hold the whole vector index before it is copied.
+                        self.vectors.flush(self.inner.pager())?;
+                        storage::vacuum::vacuum(self.inner.pager())?;
+                        self.catalog_valid = false;
+                        Vec::new()
                     }
                 };
                 let _ = parsed;

@@ -697,7 +697,8 @@ const MAX_PENDING: usize = 20_000;
 /// Applies a mirror's pending changes in order — runs of inserts through the parallel
 /// `insert_batch`, runs of removals through `remove_batch` — then writes every changed node.
 fn apply_pending(pager: &mut Pager, m: &mut Mirror) -> Result<()> {
-    let def = m.def.clone().expect("a mirror with pending changes knows its index");
+    // Taken: the next changes may be for a new definition (VACUUM moves the shadow table).
+    let def = m.def.take().expect("a mirror with pending changes knows its index");
     let pending = std::mem::take(&mut m.pending);
     let graph = Arc::make_mut(&mut m.graph);
     let mut i = 0;

@@ -521,10 +521,36 @@ fn drop_object(
 
 fn alter_table(at: &ast::AlterTable, pager: &mut Pager, cat: &Catalog) -> Result<()> {
     let name = object_name(&at.name);
+    let lower = name.to_ascii_lowercase();
+    if matches!(lower.as_str(), "sqlite_schema" | "sqlite_master") {
+        return err("table sqlite_master may not be altered");
+    }
+    if cat.views.contains_key(&lower) {
+        match at.operations.first() {
+            Some(AlterTableOperation::DropColumn { .. }) => {
+                return err(format!("cannot drop column from view \"{name}\""))
+            }
+            Some(AlterTableOperation::RenameColumn { .. }) => {
+                return err(format!("cannot rename columns of view \"{name}\""))
+            }
+            _ => {}
+        }
+    }
     let table =
         cat.table(&name).cloned().ok_or_else(|| Error::Sql(format!("no such table: {name}")))?;
+    if lower.starts_with("sqlite_") {
+        return err(format!("table {} may not be altered", table.name));
+    }
     for op in &at.operations {
         match op {
+            AlterTableOperation::DropColumn { column_names, if_exists: false, .. }
+                if column_names.len() == 1 =>
+            {
+                super::alter::drop_column(pager, &table, &column_names[0])?;
+            }
+            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                super::alter::rename_column(pager, cat, &table, old_column_name, new_column_name)?;
+            }
             AlterTableOperation::RenameTable { table_name } => {
                 let new = match table_name {
                     ast::RenameTableNameKind::To(n) | ast::RenameTableNameKind::As(n) => {

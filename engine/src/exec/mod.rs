@@ -1,5 +1,6 @@
 //! The executor: runs bound statements against the pager.
 
+mod alter;
 pub mod ddl;
 pub mod dml;
 pub mod eval;
@@ -129,6 +130,8 @@ impl Bound {
                             dml::Conflict::Abort | dml::Conflict::Fail | dml::Conflict::Ignore
                         ))
             }
+            // `VACUUM` runs alone in its own transaction, which an error rolls back whole.
+            Plan::Other(p) if matches!(p.as_ref(), Parsed::Vacuum) => false,
             _ => true,
         }
     }

@@ -26,7 +26,7 @@ use super::query::{run_select, Row};
 use super::Cx;
 use crate::error::{Error, RaiseAction, Result};
 use crate::sql::bind::Binder;
-use crate::sql::catalog::{object_name, Catalog};
+use crate::sql::catalog::{object_name, Catalog, Table};
 use crate::sql::plan::{Expr, Select};
 
 /// Most trigger programs one statement may bind (nested programs included): triggers that
@@ -184,6 +184,15 @@ pub fn bind(
         programs.push(r?);
     }
     Ok(Some(TriggerPlan { new_slot, old_slot, programs }))
+}
+
+/// Binds the `WHEN` and body of trigger `def` on `table` without running them: what
+/// `ALTER TABLE` checks to know that the trigger still names only columns that exist.
+pub fn check_body(cat: &Catalog, table: &Table, def: &ast::CreateTrigger) -> Result<()> {
+    let mut b = Binder::new(cat);
+    let (new, old) = (b.alloc_slot(), b.alloc_slot());
+    b.push_trigger_scope(table, Some(new), Some(old));
+    bind_program(&mut b, cat, def).map(|_| ())
 }
 
 fn bind_program(b: &mut Binder<'_>, cat: &Catalog, def: &ast::CreateTrigger) -> Result<Program> {

@@ -5,5 +5,6 @@ pub mod bind;
 pub mod catalog;
 pub mod coerce;
 pub mod dialect;
+pub mod lex;
 pub mod parse;
 pub mod plan;

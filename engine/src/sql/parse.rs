@@ -256,7 +256,7 @@ pub fn parse_one(sql: &str) -> Result<Parsed> {
             return Ok(Parsed::Reindex((!rest.is_empty()).then(|| unquote(rest))));
         }
         Some("ANALYZE") => return Ok(Parsed::Analyze),
-        Some("VACUUM") => return Ok(Parsed::Vacuum),
+        Some("VACUUM") => return parse_vacuum(sql),
         Some("ATTACH" | "DETACH") => {
             return Err(Error::Unsupported("ATTACH and DETACH are not supported yet".into()));
         }
@@ -277,6 +277,20 @@ pub fn parse_one(sql: &str) -> Result<Parsed> {
         )));
     }
     Ok(Parsed::Sql(Box::new(stmt)))
+}
+
+/// `VACUUM [main]`; `VACUUM INTO` is not supported and there is no other schema.
+fn parse_vacuum(sql: &str) -> Result<Parsed> {
+    let words = first_words(sql, 3);
+    match words.get(1).map(String::as_str) {
+        None => Ok(Parsed::Vacuum),
+        Some("MAIN") if words.len() == 2 => Ok(Parsed::Vacuum),
+        Some("INTO" | "MAIN") => Err(Error::Unsupported("VACUUM INTO is not supported yet".into())),
+        Some(_) => {
+            let name = sql.trim().trim_end_matches(';')[6..].trim();
+            Err(Error::Sql(format!("unknown database {}", unquote(name))))
+        }
+    }
 }
 
 fn parse_pragma(sql: &str) -> Result<Parsed> {

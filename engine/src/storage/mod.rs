@@ -9,6 +9,7 @@ mod journal;
 pub mod pager;
 pub mod record;
 pub mod schema;
+pub mod vacuum;
 
 pub use database::{Connection, Database, OpenOptions};
 pub use format::PageNo;

@@ -753,6 +753,62 @@ impl Pager {
         Ok(out)
     }
 
+    /// Replaces the whole database with the `n` pages `page(1)..=page(n)` returns (`VACUUM`),
+    /// inside the open write transaction: the commit then writes them and truncates the file
+    /// to `n` pages. Every page of the old image is journaled first, those past the new end
+    /// included, so that a rollback or the playback of a hot journal after a crash restores the
+    /// old file whole. Every image must be one page long; no savepoint may be open.
+    pub fn replace_image(
+        &mut self,
+        n: u32,
+        mut page: impl FnMut(PageNo) -> Result<Vec<u8>>,
+    ) -> Result<()> {
+        if self.state != PagerState::Writing {
+            return Err(self.not_writing());
+        }
+        if !self.savepoints.is_empty() {
+            return Err(Error::Misuse(
+                "cannot replace the database image under a savepoint".into(),
+            ));
+        }
+        if n == 0 || n > MAX_PAGE_COUNT {
+            return Err(Error::Range(format!("cannot replace the database with {n} pages")));
+        }
+        let pending = pending_byte_page(self.page_size);
+        for pg in n + 1..=self.db_size.min(self.orig_db_size) {
+            if pg != pending {
+                self.get_mut(PageNo(pg))?;
+            }
+        }
+        for pg in 1..=n {
+            let data = page(PageNo(pg))?;
+            if data.len() != self.page_size as usize {
+                return Err(Error::Misuse(format!(
+                    "page image of {} bytes for a page size of {}",
+                    data.len(),
+                    self.page_size
+                )));
+            }
+            if pg > self.db_size {
+                self.db_size = pg;
+                self.insert_page(pg, data.into_boxed_slice(), true);
+            } else {
+                self.get_mut(PageNo(pg))?.copy_from_slice(&data);
+            }
+        }
+        let mut removed_dirty = 0;
+        self.cache.retain(|&pg, p| {
+            let keep = pg <= n;
+            if !keep && p.dirty {
+                removed_dirty += 1;
+            }
+            keep
+        });
+        self.dirty -= removed_dirty;
+        self.db_size = n;
+        Ok(())
+    }
+
     /// Whether the open write transaction has changed any page.
     #[must_use]
     pub fn has_changes(&self) -> bool {

@@ -53,7 +53,9 @@ impl SchemaEntry {
         Ok(SchemaEntry { kind: text(0)?, name: text(1)?, tbl_name: text(2)?, rootpage, sql })
     }
 
-    fn to_values(&self) -> Vec<Value> {
+    /// The row's values, in `sqlite_schema`'s column order.
+    #[must_use]
+    pub fn to_values(&self) -> Vec<Value> {
         vec![
             Value::Text(self.kind.clone()),
             Value::Text(self.name.clone()),
@@ -90,6 +92,15 @@ pub fn add_entry(pager: &mut Pager, entry: &SchemaEntry) -> Result<i64> {
     btree::table_insert(pager, PageNo::ONE, rowid, &rec)?;
     bump_cookie(pager)?;
     Ok(rowid)
+}
+
+/// Replaces the schema row `rowid` in place (keeping its position, which orders triggers) and
+/// bumps the schema cookie.
+pub fn update_entry(pager: &mut Pager, rowid: i64, entry: &SchemaEntry) -> Result<()> {
+    let mut rec = Vec::new();
+    encode_record(&entry.to_values(), &mut rec);
+    btree::table_insert(pager, PageNo::ONE, rowid, &rec)?;
+    bump_cookie(pager)
 }
 
 /// Removes the schema row `rowid` and bumps the schema cookie.

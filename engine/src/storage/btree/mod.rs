@@ -11,5 +11,6 @@ pub use cursor::{Cursor, SeekOp};
 pub use integrity::{integrity_check, TreeCheck};
 pub use page::{PageKind, MAX_DEPTH};
 pub use tree::{
-    create_tree, drop_tree, index_delete, index_insert, table_delete, table_insert, TreeKind,
+    create_tree, drop_tree, index_append, index_delete, index_insert, table_delete, table_insert,
+    tree_kind, TreeKind,
 };

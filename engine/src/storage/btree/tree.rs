@@ -435,6 +435,38 @@ pub fn index_insert(pager: &mut Pager, root: PageNo, info: &KeyInfo, record: &[u
     insert_at(pager, &path, cell)
 }
 
+/// Appends an index entry that sorts after every entry already in the tree (copying a tree in
+/// order, as `VACUUM` does): no key comparison is made, so the caller guarantees the order.
+/// Appends fill leaves densely (see [`balance_quick_index`]).
+pub fn index_append(pager: &mut Pager, root: PageNo, record: &[u8]) -> Result<()> {
+    let usable = pager.usable_size();
+    let mut path = Vec::with_capacity(6);
+    let mut pg = root;
+    loop {
+        if path.len() >= MAX_DEPTH {
+            return Err(too_deep(pg));
+        }
+        let node = Node::parse(pager.get(pg)?, pg, usable)?;
+        if node.kind.is_table() {
+            return Err(Error::corrupt(pg, "table page inside an index b-tree"));
+        }
+        path.push((pg, node.ncells));
+        if node.kind.is_leaf() {
+            break;
+        }
+        pg = PageNo(node.right_child());
+    }
+    let cell = build_leaf_cell(pager, PageKind::IndexLeaf, 0, record)?;
+    insert_at(pager, &path, cell)
+}
+
+/// Whether the b-tree rooted at `root` is a table or an index b-tree, from its root page.
+pub fn tree_kind(pager: &mut Pager, root: PageNo) -> Result<TreeKind> {
+    let usable = pager.usable_size();
+    let node = Node::parse(pager.get(root)?, root, usable)?;
+    Ok(if node.kind.is_table() { TreeKind::Table } else { TreeKind::Index })
+}
+
 /// Deletes an index entry; returns whether it existed. An entry on an interior page is replaced
 /// by its in-order predecessor, taken from a leaf.
 pub fn index_delete(
