@@ -11,7 +11,8 @@ use rand_chacha::ChaCha8Rng;
 
 const SCHEMA: &[&str] = &[
     "PRAGMA foreign_keys = ON",
-    "CREATE TABLE artist(id INTEGER PRIMARY KEY, name TEXT UNIQUE)",
+    // The CHECK on a parent table is bound when a child table is written.
+    "CREATE TABLE artist(id INTEGER PRIMARY KEY, name TEXT UNIQUE CHECK(length(name) < 20))",
     "CREATE TABLE album(id INTEGER PRIMARY KEY, artist INT REFERENCES artist(id) ON DELETE CASCADE ON UPDATE CASCADE, title TEXT)",
     "CREATE INDEX album_artist ON album(artist)",
     "CREATE TABLE track(id INTEGER PRIMARY KEY, album INT, name TEXT, FOREIGN KEY(album) REFERENCES album(id) ON DELETE SET NULL)",

@@ -138,7 +138,10 @@ pub fn bind(b: &mut Binder<'_>, cat: &Catalog, w: &TableWriter) -> Result<Option
             w.clone()
         } else {
             let slot = b.alloc_slot();
-            dml::writer(b, cat, t.clone(), slot)?
+            b.push_table_scope(t, &t.name, slot);
+            let tw = dml::writer(b, cat, t.clone(), slot);
+            b.pop_scope();
+            tw?
         };
         out.push(FkTable { w: tw, outgoing: Vec::new(), incoming: Vec::new() });
     }
