@@ -740,6 +740,11 @@ pub fn compare_values(a: ValueRef<'_>, b: ValueRef<'_>, coll: Collation) -> Orde
 ///
 /// Only the fields looked at are checked, so a corrupt record may compare without an error.
 pub fn compare_records(a: &[u8], b: &[u8], info: &KeyInfo) -> Result<Ordering> {
+    if let Some(first) = simple_first_field(b) {
+        if let Some(ord) = first_field_differs(a, &[first], info) {
+            return Ok(ord);
+        }
+    }
     let mut ca = FieldCursor::new(a)?;
     let mut cb = FieldCursor::new(b)?;
     let mut field = 0;
@@ -759,6 +764,48 @@ pub fn compare_records(a: &[u8], b: &[u8], info: &KeyInfo) -> Result<Ordering> {
     }
 }
 
+/// The first field of a record when [`first_field_differs`] can compare it: an integer or a
+/// text, with a header size and serial type of one byte each.
+#[inline]
+fn simple_first_field(record: &[u8]) -> Option<ValueRef<'_>> {
+    let &[hdr, serial, ..] = record else { return None };
+    if !(2..0x80).contains(&hdr) || !matches!(serial, 1..=6 | 8 | 9 | 13..=0x7f) {
+        return None;
+    }
+    let len = serial_content_len(u64::from(serial))? as usize;
+    let content = record.get(usize::from(hdr)..)?.get(..len)?;
+    Some(value_from_content(u64::from(serial), content))
+}
+
+/// The fast path of [`compare_record_to_key`], for the common index key: a record whose header
+/// size and first serial type take one byte each, and a first field that is an integer against
+/// an integer probe or a text against a text probe, in ascending `BINARY` order. Returns the
+/// order when the first field decides it, `None` when it is equal or the case is not this one
+/// (the full comparison then runs and checks the record).
+#[inline]
+fn first_field_differs(record: &[u8], key: &[ValueRef<'_>], info: &KeyInfo) -> Option<Ordering> {
+    let (&[hdr, serial, ..], Some(probe)) = (record, key.first()) else { return None };
+    if !(2..0x80).contains(&hdr) || serial >= 0x80 || info.is_desc(0) {
+        return None;
+    }
+    let body = record.get(usize::from(hdr)..)?;
+    let ord = match (serial, probe) {
+        (1..=6 | 8 | 9, ValueRef::Integer(k)) => {
+            let len = serial_content_len(u64::from(serial))? as usize;
+            let ValueRef::Integer(v) = value_from_content(u64::from(serial), body.get(..len)?)
+            else {
+                return None;
+            };
+            v.cmp(k)
+        }
+        (13.., ValueRef::Text(k)) if serial % 2 == 1 && info.collation(0) == Collation::Binary => {
+            body.get(..usize::from((serial - 13) / 2))?.cmp(k)
+        }
+        _ => return None,
+    };
+    (ord != Ordering::Equal).then_some(ord)
+}
+
 /// Compares the first `key.len()` fields of `record` with `key` under `info`, decoding lazily and
 /// stopping at the first field that differs. `Equal` means the record starts with `key` (a prefix
 /// probe); a record with fewer fields than `key` whose fields all match is `Less`.
@@ -769,6 +816,9 @@ pub fn compare_record_to_key(
     key: &[ValueRef<'_>],
     info: &KeyInfo,
 ) -> Result<Ordering> {
+    if let Some(ord) = first_field_differs(record, key, info) {
+        return Ok(ord);
+    }
     let mut cursor = FieldCursor::new(record)?;
     for (i, &k) in key.iter().enumerate() {
         let Some(v) = cursor.next_value()? else {

@@ -171,6 +171,14 @@ pub struct Node<'a> {
     pub ncells: usize,
 }
 
+/// The error for a cell pointer outside the content area (out of line: the cell readers it
+/// keeps small run for every cell a search visits).
+#[cold]
+#[inline(never)]
+fn bad_cell_offset(pgno: PageNo, i: usize, off: usize) -> Error {
+    Error::corrupt(pgno, format!("cell {i} offset {off} out of bounds"))
+}
+
 impl<'a> Node<'a> {
     /// Parses a page's header and checks that the cell pointer array fits.
     pub fn parse(data: &'a [u8], pgno: PageNo, usable: usize) -> Result<Self> {
@@ -214,10 +222,11 @@ impl<'a> Node<'a> {
     }
 
     /// Offset of cell `i`, checked to lie inside the content area.
+    #[inline]
     pub fn cell_offset(&self, i: usize) -> Result<usize> {
         let off = get_u16(self.data, self.hdr + self.kind.header_size() + 2 * i) as usize;
         if off < self.ptr_end() || off >= self.usable {
-            return Err(Error::corrupt(self.pgno, format!("cell {i} offset {off} out of bounds")));
+            return Err(bad_cell_offset(self.pgno, i, off));
         }
         Ok(off)
     }
@@ -240,6 +249,7 @@ impl<'a> Node<'a> {
     }
 
     /// Decodes cell `i`.
+    #[inline]
     pub fn cell(&self, i: usize) -> Result<CellInfo> {
         let off = self.cell_offset(i)?;
         self.cell_at(off)
