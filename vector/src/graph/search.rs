@@ -209,12 +209,10 @@ impl Graph {
                     fresh.push(n);
                 }
             }
-            if let Some(&first) = fresh.first() {
-                probe.prefetch(NodeId(first));
-            }
+            probe.prefetch_fresh(&fresh);
             for (i, &n) in fresh.iter().enumerate() {
                 if let Some(&next) = fresh.get(i + 1) {
-                    probe.prefetch(NodeId(next));
+                    probe.prefetch_next(NodeId(next));
                 }
                 let id = NodeId(n);
                 let dist = probe.distance(id);
