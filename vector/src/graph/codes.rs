@@ -201,9 +201,23 @@ impl Codes {
         let form = match metric {
             Metric::Cosine => Form::Cosine,
             Metric::L2 | Metric::L2Squared => Form::L2,
-            _ => Form::Dot,
+            Metric::Dot => Form::Dot,
+            Metric::Hamming => {
+                return Err(VectorError::UnsupportedMetric { metric, element: "float32" })
+            }
         };
         Ok(Codes { arena, dims, aux: Vec::new(), form })
+    }
+
+    /// Whether every one of `slots` slots has its codes (part of the graph's invariants).
+    pub(super) fn cover(&self, slots: usize) -> bool {
+        let codes = match &self.arena {
+            Arena::None => return self.aux.is_empty(),
+            Arena::F16(c, _) => c.len(),
+            Arena::BF16(c, _) => c.len(),
+            Arena::I8(c, _) => c.len(),
+        };
+        codes == slots * self.dims && self.aux.len() == slots
     }
 
     /// Whether walks use the exact vectors (`float32`: there are no codes).
@@ -222,15 +236,14 @@ impl Codes {
             Arena::F16(codes, _) => {
                 grow(codes, slot, dims, f16::ZERO);
                 for (c, &x) in codes[range].iter_mut().zip(vector) {
-                    *c = f16::from_f32(x.clamp(-65504.0, 65504.0));
+                    *c = f16_code(x);
                 }
                 1.0
             }
             Arena::BF16(codes, _) => {
                 grow(codes, slot, dims, bf16::ZERO);
-                let max = bf16::MAX.to_f32();
                 for (c, &x) in codes[range].iter_mut().zip(vector) {
-                    *c = bf16::from_f32(x.clamp(-max, max));
+                    *c = bf16_code(x);
                 }
                 1.0
             }
@@ -261,13 +274,12 @@ impl Codes {
         match &self.arena {
             Arena::F16(codes, kernel) => {
                 q.f16.clear();
-                q.f16.extend(query.iter().map(|&x| f16::from_f32(x.clamp(-65504.0, 65504.0))));
+                q.f16.extend(query.iter().map(|&x| f16_code(x)));
                 f.call(&self.coded(codes, dims, &q.f16, *kernel, 1.0, sq))
             }
             Arena::BF16(codes, kernel) => {
-                let max = bf16::MAX.to_f32();
                 q.bf16.clear();
-                q.bf16.extend(query.iter().map(|&x| bf16::from_f32(x.clamp(-max, max))));
+                q.bf16.extend(query.iter().map(|&x| bf16_code(x)));
                 f.call(&self.coded(codes, dims, &q.bf16, *kernel, 1.0, sq))
             }
             Arena::I8(codes, kernel) => {
@@ -315,6 +327,17 @@ impl Codes {
 /// be).
 pub(super) trait ProbeFn<R> {
     fn call<P: Probe>(self, probe: &P) -> R;
+}
+
+/// The nearest `f16` (as `quantize::to_f16`: beyond ±65504 saturates).
+fn f16_code(x: f32) -> f16 {
+    f16::from_f32(x.clamp(-65504.0, 65504.0))
+}
+
+/// The nearest `bf16` (as `quantize::to_bf16`: beyond `bf16::MAX` saturates).
+fn bf16_code(x: f32) -> bf16 {
+    let max = bf16::MAX.to_f32();
+    bf16::from_f32(x.clamp(-max, max))
 }
 
 /// Makes `codes` long enough for `slot`'s `dims` codes.

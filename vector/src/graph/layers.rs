@@ -19,6 +19,7 @@
 //! 3. Unused adjacency entries hold `NONE` (so a freed id never lingers in a block).
 //! 4. `entry` is the live node of the highest level, ties broken by the smallest key (so it is a
 //!    function of the persisted graph, and `load` finds the same one); `None` iff empty.
+//! 5. Every slot has traversal codes (none for `float32`).
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -293,7 +294,7 @@ impl Graph {
             + self.dirty.capacity() * (size_of::<i64>() + 1)
     }
 
-    /// Checks invariants 1–4, reporting the first violation found.
+    /// Checks invariants 1–5, reporting the first violation found.
     pub(super) fn check_invariants(&self) -> Result<(), VectorError> {
         let corrupt = |key, reason| Err(VectorError::CorruptNode { key, reason });
         let mut expected_entry: Option<NodeId> = None;
@@ -346,6 +347,9 @@ impl Graph {
         }
         if live != self.len() || self.free.len() + live != self.slots() {
             return corrupt(0, "live and free slots do not add up");
+        }
+        if !self.codes.cover(self.slots()) {
+            return corrupt(0, "traversal codes do not cover the slots");
         }
         if expected_entry != self.entry {
             return corrupt(self.entry.map_or(0, |e| self.key(e)), "entry is not the top node");
