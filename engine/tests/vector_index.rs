@@ -529,3 +529,68 @@ fn connections_share_committed_indexes_only() {
     assert_eq!(top(&mut a), [50, 49, 48]);
     assert_eq!(top(&mut b), [50, 49, 48]);
 }
+
+#[test]
+fn compress_neighbors_codes_search_exactly_and_survive_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rng = ChaCha8Rng::seed_from_u64(23);
+    let (n, dims) = (2000, 24);
+    let data = clustered(&mut rng, n, dims);
+    let queries = clustered(&mut rng, 20, dims);
+    let model: BTreeMap<i64, Vec<f32>> =
+        data.iter().enumerate().map(|(i, v)| (i as i64 + 1, v.clone())).collect();
+    for code in ["float32", "float16", "floatb16", "float8"] {
+        let path = dir.path().join(format!("{code}.db"));
+        let path = path.to_str().expect("utf-8");
+        let sql = "SELECT v.id, v.distance, vector_distance_cos(t.emb, ?) \
+                   FROM vector_top_k('i', ?, 10) AS v JOIN t ON t.rowid = v.id";
+        let mut answers = Vec::new();
+        {
+            let mut c = Connection::open(path).expect("open");
+            c.execute_batch(&format!("CREATE TABLE t (emb F32_BLOB({dims})); BEGIN;"))
+                .expect("setup");
+            for v in &data {
+                c.execute("INSERT INTO t (emb) VALUES (?)", &[blob(v)]).expect("insert");
+            }
+            c.execute_batch(&format!(
+                "COMMIT; CREATE INDEX i ON t (libsql_vector_idx(emb, \
+                 'metric=cosine,search_l=40,compress_neighbors={code}'));"
+            ))
+            .expect("index");
+            let mut r = 0.0;
+            for q in &queries {
+                let rows = c.query(sql, &[blob(q), blob(q)]).expect("top k").rows;
+                let mut ids = Vec::new();
+                for row in &rows {
+                    let (Value::Integer(id), Value::Real(d), Value::Real(exact)) =
+                        (&row[0], &row[1], &row[2])
+                    else {
+                        panic!("{code}: unexpected row {row:?}");
+                    };
+                    // The index reports exact distances, not those of its codes.
+                    assert!((d - exact).abs() < 1e-5, "{code}: id {id}: {d} vs {exact}");
+                    ids.push(*id);
+                }
+                r += recall(&ids, &exact(&model, q, 10, |_| true));
+                answers.push(ids);
+            }
+            let r = r / queries.len() as f64;
+            assert!(r >= 0.9, "{code}: recall@10 {r} (seed 23, n {n}, dims {dims})");
+        }
+        // The codes are rebuilt from the vectors on load: a reopened file answers the same.
+        let mut c = Connection::open(path).expect("reopen");
+        for (q, want) in queries.iter().zip(&answers) {
+            let ids = ints(&mut c, "SELECT id FROM vector_top_k('i', ?, 10)", &[blob(q)]);
+            assert_eq!(&ids, want, "{code} after reopen");
+        }
+    }
+    let mut c = Connection::open(":memory:").expect("open");
+    c.execute_batch("CREATE TABLE t (emb F32_BLOB(2))").expect("create");
+    let e = c
+        .execute(
+            "CREATE INDEX bad ON t (libsql_vector_idx(emb, 'compress_neighbors=float1bit'))",
+            &[],
+        )
+        .expect_err("1-bit codes are not supported");
+    assert!(e.to_string().contains("compress_neighbors"), "{e}");
+}

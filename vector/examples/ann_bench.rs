@@ -20,6 +20,21 @@
 //! | debian-384 | embedlite DiskANN | 20 | 0.9515 | 8,260–8,300 |
 //! | debian-384 | embedlite DiskANN | 40 | 0.9769 | 4,970–4,980 |
 //!
+//! `compress_neighbors` (the codes a search walks by, re-ranked exactly) on the 2-core Intel
+//! Sapphire Rapids machine, single thread, same graph (`--cache`), before (`main` at e765bd9,
+//! `f32` walks) and after in the same run, best of two rounds:
+//!
+//! | dataset | beam | before: recall@10 / QPS | `float8` (default) | `float16` |
+//! |---|---:|---|---|---|
+//! | debian-384 | 10 | 0.8366 / 17,755 | 0.8319 / 28,371 | 0.8359 / 23,552 |
+//! | debian-384 | 20 | 0.9134 / 11,237 | 0.9125 / 18,216 | 0.9145 / 15,198 |
+//! | debian-384 | 30 | 0.9440 / 8,344 | 0.9429 / 13,914 | 0.9441 / 11,333 |
+//! | debian-384 | 40 | 0.9608 / 6,746 | 0.9599 / 10,843 | 0.9614 / 8,431 |
+//! | debian-384 | 80 | 0.9822 / 3,701 | 0.9816 / 5,954 | 0.9821 / 4,819 |
+//! | glove-50 | 40 | 0.8918 / 16,477 | 0.8925 / 18,194 | |
+//! | glove-50 | 80 | 0.9548 / 8,604 | 0.9544 / 9,798 | |
+//! | glove-50 | 120 | 0.9743 / 6,322 | 0.9743 / 6,617 | |
+//!
 //! Arguments: dataset folder, index options (as in `CREATE INDEX`), comma-separated `search_l`
 //! values, then optional flags: `--seq` (insert one by one instead of `insert_batch`),
 //! `--n N` (first N base vectors; ground truth is then recomputed exactly), `--records`

@@ -35,5 +35,5 @@ pub mod types;
 
 pub use distance::{BitKernel, Element, Kernel, Metric};
 pub use error::VectorError;
-pub use graph::{GraphIndex, GraphKind, IndexParams};
+pub use graph::{Compression, GraphIndex, GraphKind, IndexParams};
 pub use types::{blob_len, parse_column_type, Vector, VectorType, MAX_DIMS};

@@ -6,6 +6,7 @@
 //! | `f16`     | 2                 | exact widening             | at most `2⁻¹¹·abs(x)` for `2⁻¹⁴ ≤ abs(x) ≤ 65504`, `2⁻²⁵` below; larger values saturate to ±65504 |
 //! | `bf16`    | 2                 | exact widening             | at most `2⁻⁸·abs(x)` for normal `x`; values beyond `bf16::MAX` saturate |
 //! | `u8`/`i8` | 1, plus 8 per vector | `scale·code + offset`   | at most `scale/2` plus `f32` rounding, where `scale = (max − min)/255` |
+//! | symmetric `i8` | 1, plus 4 per vector | `scale·code`        | at most `scale/2` plus `f32` rounding, where `scale = max abs(x) / 127` |
 //! | sign bit  | 1/8               | `+1` if `x > 0`, else `−1` | keeps the sign of every non-zero element; 0 becomes −1 |
 //!
 //! `f16` and `bf16` round to nearest, ties to even (the `half` crate). Note that
@@ -124,6 +125,30 @@ impl I8Codes {
     }
 }
 
+/// Symmetric 8-bit codes of `values` written to `out` (same length): `out[i] = round(values[i] /
+/// scale)` in `-127..=127`, with `scale = max abs(x) / 127` returned (0 for an all-zero or empty
+/// input, whose codes are all 0). Element `i` decodes as `scale · out[i]`.
+///
+/// No offset, so the dot product of two vectors is the product of their scales times the
+/// integer dot product of their codes — what the graph's traversal codes rely on.
+///
+/// Only the common prefix of `values` and `out` is encoded. The values must be finite (the
+/// graph checks vectors before it encodes them); otherwise the codes are meaningless, never UB.
+pub fn i8_symmetric_encode(values: &[f32], out: &mut [i8]) -> f32 {
+    debug_assert_eq!(values.len(), out.len(), "one code per value");
+    let max = values.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 {
+        out.fill(0);
+        return 0.0;
+    }
+    let inv = 127.0 / max;
+    for (c, &x) in out.iter_mut().zip(values) {
+        // |x · inv| <= 127 up to rounding; the clamp keeps a rounding excess in range.
+        *c = (x * inv).round().clamp(-127.0, 127.0) as i8;
+    }
+    max / 127.0
+}
+
 /// Sign bits, packed least significant bit first as libSQL's `FLOAT1BIT`: bit `i` is set iff
 /// `values[i] > 0`. The result has `⌈n/8⌉` bytes with the unused high bits zero.
 #[must_use]
@@ -217,6 +242,34 @@ mod tests {
                 prop_assert_eq!(bits.last().map_or(0, |b| b >> (values.len() % 8)), 0);
             }
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn quantize_i8_symmetric_round_trip_error_is_half_a_step(values in prop::collection::vec(-1e3f32..1e3, 0..300)) {
+            let mut codes = vec![0i8; values.len()];
+            let scale = i8_symmetric_encode(&values, &mut codes);
+            let max_abs = values.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            let bound = scale * (0.5 + 1e-4) + 4.0 * f32::EPSILON * max_abs;
+            for (&x, &c) in values.iter().zip(&codes) {
+                prop_assert!(c != i8::MIN);
+                let y = scale * f32::from(c);
+                prop_assert!((x - y).abs() <= bound, "{} -> {} (bound {})", x, y, bound);
+            }
+        }
+    }
+
+    #[test]
+    fn quantize_i8_symmetric_edge_cases() {
+        let mut codes = [1i8; 3];
+        assert_eq!(i8_symmetric_encode(&[0.0; 3], &mut codes).to_bits(), 0.0f32.to_bits());
+        assert_eq!(codes, [0; 3]);
+        let scale = i8_symmetric_encode(&[-2.0, 1.0, 2.0], &mut codes);
+        assert_eq!(codes, [-127, 64, 127]);
+        assert!((scale - 2.0 / 127.0).abs() < 1e-9);
+        assert_eq!(i8_symmetric_encode(&[], &mut []).to_bits(), 0.0f32.to_bits());
     }
 
     #[test]

@@ -38,11 +38,20 @@ pub trait Element: sealed::Sealed + Copy + fmt::Debug + Send + Sync + 'static {
     /// The simsimd kernel for `metric`, or `None` if the metric is not defined for this type.
     #[doc(hidden)]
     fn simd_kernel(metric: Metric) -> Option<KernelFn<Self>>;
+
+    /// The fastest simsimd kernel for `metric`, even where it rounds more than
+    /// [`Element::simd_kernel`] (see [`Kernel::coarse`]).
+    #[doc(hidden)]
+    #[must_use]
+    fn coarse_kernel(metric: Metric) -> Option<KernelFn<Self>> {
+        Self::simd_kernel(metric)
+    }
 }
 
 macro_rules! element {
     ($ty:ty, $name:literal, |$x:ident| $to_f64:expr,
-     $cos:expr, $dot:expr, $l2:expr, $l2sq:expr) => {
+     $cos:expr, $dot:expr, $l2:expr, $l2sq:expr
+     $(; coarse $ccos:expr, $cdot:expr, $cl2:expr, $cl2sq:expr)?) => {
         impl Element for $ty {
             const NAME: &'static str = $name;
 
@@ -62,6 +71,19 @@ macro_rules! element {
                 };
                 Some(f)
             }
+
+            $(
+                fn coarse_kernel(metric: Metric) -> Option<KernelFn<Self>> {
+                    let f: KernelFn<Self> = match metric {
+                        Metric::Cosine => $ccos,
+                        Metric::Dot => $cdot,
+                        Metric::L2 => $cl2,
+                        Metric::L2Squared => $cl2sq,
+                        Metric::Hamming => return None,
+                    };
+                    Some(f)
+                }
+            )?
         }
     };
 }
@@ -100,7 +122,8 @@ element!(
     if simd::coarse_f16() { simd::widened::f16::cosine } else { simd::cosine_f16 },
     if simd::coarse_f16() { simd::widened::f16::neg_dot } else { simd::neg_dot_f16 },
     if simd::coarse_f16() { simd::widened::f16::l2 } else { simd::l2_f16 },
-    if simd::coarse_f16() { simd::widened::f16::l2_squared } else { simd::l2_squared_f16 }
+    if simd::coarse_f16() { simd::widened::f16::l2_squared } else { simd::l2_squared_f16 };
+    coarse simd::cosine_f16, simd::neg_dot_f16, simd::l2_f16, simd::l2_squared_f16
 );
 element!(
     bf16,
@@ -109,7 +132,8 @@ element!(
     simd::cosine_bf16,
     simd::neg_dot_bf16,
     if simd::coarse_bf16_l2() { simd::widened::bf16::l2 } else { simd::l2_bf16 },
-    if simd::coarse_bf16_l2() { simd::widened::bf16::l2_squared } else { simd::l2_squared_bf16 }
+    if simd::coarse_bf16_l2() { simd::widened::bf16::l2_squared } else { simd::l2_squared_bf16 };
+    coarse simd::cosine_bf16, simd::neg_dot_bf16, simd::l2_bf16, simd::l2_squared_bf16
 );
 
 /// A distance kernel for vectors of `dims` elements of type `T`, chosen once.
@@ -130,6 +154,17 @@ impl<T: Element> Kernel<T> {
     /// The SIMD kernel (simsimd) for `metric` over `dims`-element vectors.
     pub fn new(metric: Metric, dims: usize) -> Result<Self, VectorError> {
         let f = T::simd_kernel(metric)
+            .ok_or(VectorError::UnsupportedMetric { metric, element: T::NAME })?;
+        Ok(Kernel { metric, dims, f })
+    }
+
+    /// The fastest SIMD kernel for `metric`, which may round more than [`Kernel::new`]: on
+    /// Sapphire Rapids simsimd computes `f16` distances in `f16` arithmetic, and on Genoa and
+    /// Sapphire Rapids it rounds `bf16` differences to `bf16` (errors up to a few percent, see
+    /// `simd::widened`). For other element types and CPUs it is [`Kernel::new`]'s kernel. Meant
+    /// for ranking candidates that are re-ranked with exact distances afterwards.
+    pub fn coarse(metric: Metric, dims: usize) -> Result<Self, VectorError> {
+        let f = T::coarse_kernel(metric)
             .ok_or(VectorError::UnsupportedMetric { metric, element: T::NAME })?;
         Ok(Kernel { metric, dims, f })
     }

@@ -13,6 +13,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
+use super::codes::Exact;
 use super::index::GraphIndex;
 use super::layers::NodeId;
 use super::search::{Cand, Scratch};
@@ -93,15 +94,16 @@ impl GraphIndex {
     /// Finds the neighbours of the (allocated, unlinked) node `id` in the current graph.
     fn plan(&self, id: NodeId, s: &mut Scratch) -> Plan {
         let g = &self.graph;
-        let q = g.vector(id);
+        // Builds walk the exact vectors: the graph's quality does not depend on the codes.
+        let q = Exact { graph: g, query: g.vector(id) };
         let Some(top) = g.top_level() else {
             return Plan { id, layers: Vec::new() };
         };
         let reach = g.level(id).min(top);
-        let mut cur = g.descend(q, reach).expect("the graph has an entry");
+        let mut cur = g.descend(&q, reach).expect("the graph has an entry");
         let mut layers = vec![Vec::new(); reach as usize + 1];
         for layer in (0..=reach).rev() {
-            g.beam(q, cur, self.params.insert_l, layer, None, s);
+            g.beam(&q, cur, self.params.insert_l, layer, None, s);
             s.sorted_results();
             cur = s.sorted[0];
             let mut chosen = Vec::with_capacity(self.params.max_neighbors);

@@ -3,10 +3,11 @@
 
 use std::fmt;
 
+use super::codes::{Codes, Probe, ProbeFn};
 use super::layers::{Graph, NodeId, MAX_LEVEL};
 use super::params::{GraphKind, IndexParams};
 use super::record;
-use super::search::{Cand, ScratchPool};
+use super::search::{Cand, Scratch, ScratchPool};
 use super::space::Space;
 use crate::error::VectorError;
 
@@ -90,6 +91,7 @@ impl GraphIndex {
     pub fn try_new(params: IndexParams) -> Result<Self, VectorError> {
         params.validate()?;
         let space = Space::new(params.metric, params.dims)?;
+        let codes = Codes::new(params.compress_neighbors, params.metric, params.dims)?;
         let m = params.max_neighbors;
         let max0 = match params.kind {
             GraphKind::Hnsw => 2 * m,
@@ -98,7 +100,7 @@ impl GraphIndex {
         Ok(GraphIndex {
             alpha: Graph::internal_alpha(params.alpha, params.metric),
             level_mult: 1.0 / (m.max(2) as f64).ln(),
-            graph: Graph::new(space, max0, m),
+            graph: Graph::new(space, codes, max0, m),
             params,
             pool: ScratchPool::default(),
         })
@@ -195,6 +197,10 @@ impl GraphIndex {
     /// through non-matching nodes and goes on until `search_l` matching ones are found or the
     /// reachable graph is exhausted.
     ///
+    /// The walk computes distances on the index's traversal codes
+    /// ([`IndexParams::compress_neighbors`]); the `search_l` nodes it keeps are then re-ranked by
+    /// exact distance, so the distances returned are always exact.
+    ///
     /// [`Metric`]: crate::Metric
     pub fn search(
         &self,
@@ -218,9 +224,18 @@ impl GraphIndex {
             self.graph.space.prepare(query, &mut q)?;
             let mut hits = Vec::new();
             if k > 0 {
-                if let Some(start) = self.graph.descend(&q, 0) {
-                    self.graph.beam(&q, start, ef, 0, filter, s);
+                let mut qc = std::mem::take(&mut s.query_codes);
+                let walk = Walk { graph: &self.graph, ef, filter, s: &mut *s };
+                let walked = self.graph.codes.with_probe(&self.graph, &q, &mut qc, walk);
+                s.query_codes = qc;
+                if walked {
                     s.sorted_results();
+                    if !self.graph.codes.is_exact() {
+                        // Re-rank the beam by exact distance.
+                        for c in &mut s.sorted {
+                            c.dist = self.graph.space.distance(&q, self.graph.vector(c.id));
+                        }
+                    }
                     hits = self.finish(&q, &mut s.sorted, k);
                 }
             }
@@ -355,6 +370,25 @@ impl GraphIndex {
     /// consistent, the entry node is the top node. Tests call it after every change.
     pub fn check_invariants(&self) -> Result<(), VectorError> {
         self.graph.check_invariants()
+    }
+}
+
+/// A query's walk: descent and beam search of layer 0 with one probe. Returns whether the graph
+/// had an entry (and so the scratch holds the beam's results).
+struct Walk<'a, 'f> {
+    graph: &'a Graph,
+    ef: usize,
+    filter: Option<&'f dyn Fn(i64) -> bool>,
+    s: &'a mut Scratch,
+}
+
+impl ProbeFn<bool> for Walk<'_, '_> {
+    fn call<P: Probe>(self, probe: &P) -> bool {
+        let Some(start) = self.graph.descend(probe, 0) else {
+            return false;
+        };
+        self.graph.beam(probe, start, self.ef, 0, self.filter, self.s);
+        true
     }
 }
 

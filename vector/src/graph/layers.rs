@@ -4,6 +4,7 @@
 //! ```text
 //! slot i  (NodeId(i))
 //!   vectors[i*dims .. (i+1)*dims]     the prepared vector (normalised for cosine)
+//!   codes (slot i)                    its traversal codes (`codes.rs`), derived from the vector
 //!   keys[i], levels[i]                the table rowid; the top layer, or FREE for a free slot
 //!   l0[i*S .. (i+1)*S], S = 1 + max0  layer 0: [count, n_1 .. n_count, NONE ...]
 //!   upper[i]                          layers 1..=level, each a block [count, n_1 .., NONE ...]
@@ -18,9 +19,11 @@
 //! 3. Unused adjacency entries hold `NONE` (so a freed id never lingers in a block).
 //! 4. `entry` is the live node of the highest level, ties broken by the smallest key (so it is a
 //!    function of the persisted graph, and `load` finds the same one); `None` iff empty.
+//! 5. Every slot has traversal codes (none for `float32`).
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::codes::Codes;
 use super::space::Space;
 use crate::error::VectorError;
 
@@ -46,6 +49,8 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone)]
 pub(super) struct Graph {
     pub(super) space: Space,
+    /// The traversal codes of every slot (`codes.rs`).
+    pub(super) codes: Codes,
     dims: usize,
     max0: usize,
     max_upper: usize,
@@ -62,10 +67,11 @@ pub(super) struct Graph {
 }
 
 impl Graph {
-    pub(super) fn new(space: Space, max0: usize, max_upper: usize) -> Self {
+    pub(super) fn new(space: Space, codes: Codes, max0: usize, max_upper: usize) -> Self {
         Graph {
             dims: space.dims(),
             space,
+            codes,
             max0,
             max_upper,
             vectors: Vec::new(),
@@ -113,29 +119,6 @@ impl Graph {
     pub(super) fn vector(&self, id: NodeId) -> &[f32] {
         let start = id.idx() * self.dims;
         &self.vectors[start..start + self.dims]
-    }
-
-    /// Asks the CPU to start loading the head of `id`'s vector into cache: a beam search calls
-    /// it for the next neighbour while it computes the distance to this one, so the memory
-    /// latency of a random vector (the main cost of a walk over a graph larger than the
-    /// cache) overlaps with arithmetic. Only a hint: it never faults and changes no result.
-    #[inline]
-    pub(super) fn prefetch(&self, id: NodeId) {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(head) = self.vectors.get(id.idx() * self.dims..) {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // Two cache lines: the hardware prefetcher streams the rest of a long vector.
-            for line in head.chunks(16).take(2) {
-                #[allow(unsafe_code)]
-                // SAFETY: `_mm_prefetch` only hints the cache; it never dereferences the
-                // pointer in a way that can fault, and the pointer comes from a live slice.
-                unsafe {
-                    _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast::<i8>());
-                }
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = id;
     }
 
     /// Most neighbours a node keeps at `layer`.
@@ -233,6 +216,7 @@ impl Graph {
             id
         };
         debug_assert_eq!(self.upper[id.idx()].len(), upper_len);
+        self.codes.set(id.idx(), vector);
         let stride = self.max0 + 1;
         self.l0[id.idx() * stride] = 0;
         self.l0[id.idx() * stride + 1..(id.idx() + 1) * stride].fill(NONE);
@@ -300,6 +284,7 @@ impl Graph {
                 + self.upper.capacity() * size_of::<Vec<u32>>();
         let map_entry = size_of::<(i64, NodeId)>() + 1;
         self.vectors.capacity() * size_of::<f32>()
+            + self.codes.memory_bytes()
             + self.keys.capacity() * size_of::<i64>()
             + self.levels.capacity()
             + self.l0.capacity() * size_of::<u32>()
@@ -309,7 +294,7 @@ impl Graph {
             + self.dirty.capacity() * (size_of::<i64>() + 1)
     }
 
-    /// Checks invariants 1–4, reporting the first violation found.
+    /// Checks invariants 1–5, reporting the first violation found.
     pub(super) fn check_invariants(&self) -> Result<(), VectorError> {
         let corrupt = |key, reason| Err(VectorError::CorruptNode { key, reason });
         let mut expected_entry: Option<NodeId> = None;
@@ -362,6 +347,9 @@ impl Graph {
         }
         if live != self.len() || self.free.len() + live != self.slots() {
             return corrupt(0, "live and free slots do not add up");
+        }
+        if !self.codes.cover(self.slots()) {
+            return corrupt(0, "traversal codes do not cover the slots");
         }
         if expected_entry != self.entry {
             return corrupt(self.entry.map_or(0, |e| self.key(e)), "entry is not the top node");

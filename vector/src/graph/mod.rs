@@ -18,12 +18,15 @@
 //!   nodes are found, so selective filters keep their recall.
 //! - **Parallel build** (`build`): batches planned in parallel against the graph before the
 //!   batch, linked in order — reproducible, independent of the thread count.
+//! - **Quantized traversal** (`codes`): searches walk compact codes of the vectors (`f16`,
+//!   `bf16` or `i8`, option `compress_neighbors`) and re-rank their beam with exact distances.
 //! - **Removal with repair** (`repair`): the nodes that pointed to a removed node are relinked
 //!   to its neighbours.
 //! - **Records** (`record`): level + per layer the sorted neighbour keys as varint gaps, with a
 //!   version byte; decoding validates everything and never panics.
 
 mod build;
+mod codes;
 mod index;
 mod layers;
 mod params;
@@ -37,4 +40,7 @@ mod space;
 mod tests;
 
 pub use index::{GraphIndex, KeyFilter};
-pub use params::{GraphKind, IndexParams, MAX_ALPHA, MAX_INSERT_L, MAX_NEIGHBORS, MAX_SEARCH_L};
+pub use params::{
+    Compression, GraphKind, IndexParams, DEFAULT_COMPRESSION, MAX_ALPHA, MAX_INSERT_L,
+    MAX_NEIGHBORS, MAX_SEARCH_L,
+};

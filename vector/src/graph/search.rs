@@ -10,6 +10,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::sync::{Mutex, PoisonError};
 
+use super::codes::{Probe, QueryCodes};
 use super::layers::{Graph, NodeId};
 
 /// A node with its distance to the query (internal distance, see `space`).
@@ -87,6 +88,8 @@ pub(super) struct Scratch {
     pub(super) sorted: Vec<Cand>,
     /// The prepared query vector.
     pub(super) query: Vec<f32>,
+    /// The query's traversal codes.
+    pub(super) query_codes: QueryCodes,
     /// The unvisited neighbours of the node being expanded.
     fresh: Vec<u32>,
 }
@@ -123,25 +126,32 @@ impl ScratchPool {
                     + (s.candidates.capacity() + s.results.capacity() + s.sorted.capacity())
                         * std::mem::size_of::<Cand>()
                     + (s.query.capacity() + s.fresh.capacity()) * 4
+                    + s.query_codes.memory_bytes()
             })
             .sum()
     }
 }
 
 impl Graph {
-    /// `id` as a candidate for `query`.
+    /// `id` as a candidate for `query` (exact internal distance).
     #[inline]
     pub(super) fn cand(&self, query: &[f32], id: NodeId) -> Cand {
         Cand { dist: self.space.distance(query, self.vector(id)), id, key: self.key(id) }
     }
 
+    /// `id` as a candidate at the distance `probe` gives.
+    #[inline]
+    fn probe_cand(&self, probe: &impl Probe, id: NodeId) -> Cand {
+        Cand { dist: probe.distance(id), id, key: self.key(id) }
+    }
+
     /// Greedy walk on `layer` from `cur` to a local minimum of `(distance, key)`.
-    pub(super) fn greedy(&self, query: &[f32], mut cur: Cand, layer: u8) -> Cand {
+    pub(super) fn greedy(&self, probe: &impl Probe, mut cur: Cand, layer: u8) -> Cand {
         // Each step strictly decreases `cur` in a finite total order, so the loop ends.
         loop {
             let mut best = cur;
             for &n in self.neighbors(cur.id, layer) {
-                let c = self.cand(query, NodeId(n));
+                let c = self.probe_cand(probe, NodeId(n));
                 if c < best {
                     best = c;
                 }
@@ -155,11 +165,11 @@ impl Graph {
 
     /// From the entry node down to `layer + 1` greedily: the start of the beam on `layer`.
     /// `None` if the graph is empty.
-    pub(super) fn descend(&self, query: &[f32], layer: u8) -> Option<Cand> {
+    pub(super) fn descend(&self, probe: &impl Probe, layer: u8) -> Option<Cand> {
         let entry = self.entry()?;
-        let mut cur = self.cand(query, entry);
+        let mut cur = self.probe_cand(probe, entry);
         for l in (layer + 1..=self.level(entry)).rev() {
-            cur = self.greedy(query, cur, l);
+            cur = self.greedy(probe, cur, l);
         }
         Some(cur)
     }
@@ -170,7 +180,7 @@ impl Graph {
     /// filter widens the search instead of returning fewer results.
     pub(super) fn beam(
         &self,
-        query: &[f32],
+        probe: &impl Probe,
         start: Cand,
         ef: usize,
         layer: u8,
@@ -199,15 +209,13 @@ impl Graph {
                     fresh.push(n);
                 }
             }
-            if let Some(&first) = fresh.first() {
-                self.prefetch(NodeId(first));
-            }
+            probe.prefetch_fresh(&fresh);
             for (i, &n) in fresh.iter().enumerate() {
                 if let Some(&next) = fresh.get(i + 1) {
-                    self.prefetch(NodeId(next));
+                    probe.prefetch_next(NodeId(next));
                 }
                 let id = NodeId(n);
-                let dist = self.space.distance(query, self.vector(id));
+                let dist = probe.distance(id);
                 self.offer(id, dist, ef, filter, s);
             }
         }

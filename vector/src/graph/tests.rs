@@ -587,3 +587,96 @@ proptest! {
         prop_assert_eq!(loaded.search(&q, 5, None, None).expect("q"), index.search(&q, 5, None, None).expect("q"));
     }
 }
+
+const COMPRESSIONS: [Compression; 4] =
+    [Compression::Float32, Compression::Float16, Compression::BFloat16, Compression::Float8];
+
+fn build_with(compression: Compression, metric: Metric, data: &[(i64, Vec<f32>)]) -> GraphIndex {
+    let mut params = IndexParams::new(GraphKind::Hnsw, metric, data[0].1.len());
+    params.compress_neighbors = compression;
+    let mut index = GraphIndex::new(params);
+    index.insert_batch(data).expect("valid vectors");
+    index.check_invariants().expect("invariants after build");
+    index
+}
+
+#[test]
+fn graph_quantized_search_keeps_recall_and_reports_exact_distances() {
+    // 97 dimensions: not a multiple of any SIMD width.
+    let data = clustered(SEED + 20, 3000, 97, 30);
+    let qs = queries(SEED + 20, 60, 97);
+    for metric in [Metric::Cosine, Metric::L2, Metric::Dot] {
+        let mut exact_walk = 0.0;
+        for compression in COMPRESSIONS {
+            let index = build_with(compression, metric, &data);
+            // A narrow beam, where a poor walk distance shows most.
+            let r = recall(&index, &qs, 10, Some(40), None);
+            if compression == Compression::Float32 {
+                exact_walk = r;
+            }
+            assert!(
+                r >= 0.85 && r >= exact_walk - 0.03,
+                "{compression} {metric} recall@10 {r} (float32 {exact_walk}) seed {SEED:#x}"
+            );
+            for q in &qs[..10] {
+                // A beam of all nodes but one walks the graph (not a scan): re-ranking must then
+                // find the exact answer, which the codes' own order often misses.
+                let wide = index.search(q, 10, Some(data.len() - 1), None).expect("query");
+                let want = index.search_exact(q, 10, None).expect("query");
+                assert_eq!(wide, want, "{compression} {metric}");
+                let all: BTreeMap<i64, f64> =
+                    index.search_exact(q, data.len(), None).expect("query").into_iter().collect();
+                for (key, d) in index.search(q, 10, Some(40), None).expect("query") {
+                    assert_eq!(
+                        d.to_bits(),
+                        all[&key].to_bits(),
+                        "{compression} {metric} key {key}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn graph_quantized_walk_distances_approximate_exact_ones() {
+    /// `(walk distance, exact internal distance)` of every node for the prepared query.
+    struct Distances<'a>(&'a GraphIndex, &'a [f32]);
+    impl codes::ProbeFn<Vec<(f32, f32)>> for Distances<'_> {
+        fn call<P: codes::Probe>(self, probe: &P) -> Vec<(f32, f32)> {
+            let g = &self.0.graph;
+            g.live().map(|id| (probe.distance(id), g.cand(self.1, id).dist)).collect()
+        }
+    }
+    let data = clustered(SEED + 21, 300, 97, 5);
+    let qs = queries(SEED + 21, 5, 97);
+    for metric in [Metric::Cosine, Metric::L2, Metric::Dot] {
+        for compression in COMPRESSIONS {
+            let index = build_with(compression, metric, &data);
+            let g = &index.graph;
+            // Relative tolerance of each code type, on the scale of the distance's terms.
+            let rtol = match compression {
+                Compression::Float32 => 1e-6,
+                Compression::Float16 => 2e-3,
+                Compression::BFloat16 => 1e-2,
+                Compression::Float8 => 2e-2,
+            };
+            for q in &qs {
+                let mut prepared = Vec::new();
+                g.space.prepare(q, &mut prepared).expect("valid");
+                let mut qc = codes::QueryCodes::default();
+                let pairs = g.codes.with_probe(g, &prepared, &mut qc, Distances(&index, &prepared));
+                let qn = prepared.iter().map(|x| x * x).sum::<f32>().sqrt();
+                for ((walk, exact), id) in pairs.into_iter().zip(g.live()) {
+                    let vn = g.vector(id).iter().map(|x| x * x).sum::<f32>().sqrt();
+                    let scale =
+                        if metric == Metric::L2 { (qn + vn).powi(2) } else { qn * vn + 1.0 };
+                    assert!(
+                        (walk - exact).abs() <= rtol * scale,
+                        "{compression} {metric}: walk {walk} exact {exact} (scale {scale})"
+                    );
+                }
+            }
+        }
+    }
+}
