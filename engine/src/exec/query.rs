@@ -15,8 +15,8 @@ use crate::sql::plan::{
 };
 use crate::storage::btree::{Cursor, SeekOp, TreeKind};
 use crate::storage::record::{
-    compare_record_to_key, compare_values, decode_prefix, decode_record, encode_record, Collation,
-    KeyInfo, RecordView,
+    compare_record_to_key, compare_values, decode_prefix, decode_record, encode_record, nth_field,
+    Collation, KeyInfo, RecordView,
 };
 use crate::storage::{Value, ValueRef};
 use crate::vector_index;
@@ -854,8 +854,7 @@ fn for_each_row(
                     while ok && k > 0 {
                         let rowid = cur.rowid(cx.pager)?;
                         let payload = cur.payload(cx.pager)?;
-                        let rec = RecordView::parse(&payload)?;
-                        let cell = if *column < rec.len() { Some(rec.get(*column)?) } else { None };
+                        let cell = nth_field(&payload, *column)?;
                         let fast = match cell {
                             Some(crate::storage::ValueRef::Blob(b)) => {
                                 functions::vector::blob_distance(func.0, b, &query)

@@ -471,6 +471,19 @@ pub fn decode_prefix(
     Ok(n)
 }
 
+/// Field `i` of a record, reading the header only that far; `None` when the record has fewer
+/// fields (it was written before columns were added to its table).
+#[inline]
+pub fn nth_field(payload: &[u8], i: usize) -> Result<Option<ValueRef<'_>>> {
+    let mut cursor = FieldCursor::new(payload)?;
+    for _ in 0..i {
+        if cursor.next_field()?.is_none() {
+            return Ok(None);
+        }
+    }
+    cursor.next_value()
+}
+
 /// The error for a malformed record. Out of line, so that the record readers stay small
 /// enough to inline into the comparisons that call them for every cell a search visits.
 #[cold]
