@@ -21,15 +21,19 @@ use crate::storage::record::{
 use crate::storage::{Value, ValueRef};
 use crate::vector_index;
 
-/// The row at `cur` (whose rowid is `rowid`) as `src` reads it.
-fn source_row(
+/// Reads the row at `cur` into `src`'s slot as the source reads it (reusing the slot's
+/// buffer); returns its rowid.
+fn load_row(
     cur: &Cursor,
-    rowid: i64,
     src: &Source,
     table: &crate::sql::catalog::Table,
     cx: &mut Cx<'_>,
-) -> Result<Row> {
-    table_row_width(&cur.payload(cx.pager)?, rowid, table, src.width, &src.need)
+) -> Result<i64> {
+    let mut row = std::mem::take(&mut cx.env[src.slot]);
+    let (rowid, payload) = cur.row(cx.pager)?;
+    fill_row(&payload, rowid, table, src.width, &src.need, &mut row)?;
+    cx.env[src.slot] = row;
+    Ok(rowid)
 }
 
 /// Calls `f` with the rows `rowids` of `table` in that order (skipping missing ones).
@@ -43,7 +47,7 @@ fn rows_by_rowid(
     let mut cur = Cursor::new(table.root, TreeKind::Table);
     for rowid in rowids {
         if cur.seek_rowid(cx.pager, rowid)? {
-            cx.env[src.slot] = source_row(&cur, rowid, src, table, cx)?;
+            load_row(&cur, src, table, cx)?;
             if !f(cx)? {
                 return Ok(false);
             }
@@ -594,13 +598,24 @@ pub fn table_row_width(
     width: usize,
     need: &[bool],
 ) -> Result<Row> {
+    let mut row = Vec::with_capacity(table.columns.len() + 1);
+    fill_row(payload, rowid, table, width, need, &mut row)?;
+    Ok(row)
+}
+
+/// [`table_row_width`] into `row`, replacing what it held.
+fn fill_row(
+    payload: &[u8],
+    rowid: i64,
+    table: &crate::sql::catalog::Table,
+    width: usize,
+    need: &[bool],
+    row: &mut Row,
+) -> Result<()> {
     let ncols = table.columns.len();
-    if width >= ncols && need.iter().all(|&n| n) {
-        return table_row(payload, rowid, table);
-    }
-    let mut row = Vec::with_capacity(ncols + 1);
+    row.clear();
     let width = width.min(ncols);
-    let stored = decode_prefix(payload, width, |i| need.get(i) != Some(&false), &mut row)?;
+    let stored = decode_prefix(payload, width, |i| need.get(i) != Some(&false), row)?;
     for (i, c) in table.columns.iter().enumerate().take(width).skip(stored) {
         row.push(if need.get(i) == Some(&false) { Value::Null } else { c.default_value.clone() });
     }
@@ -609,7 +624,7 @@ pub fn table_row_width(
         row[a] = Value::Integer(rowid);
     }
     row.push(Value::Integer(rowid));
-    Ok(row)
+    Ok(())
 }
 
 /// Converts a value to an exact rowid if it is one.
@@ -728,8 +743,7 @@ fn for_each_row(
                 Access::Scan => {
                     let mut ok = cur.first(cx.pager)?;
                     while ok {
-                        let rowid = cur.rowid(cx.pager)?;
-                        cx.env[src.slot] = source_row(&cur, rowid, src, &table, cx)?;
+                        load_row(&cur, src, &table, cx)?;
                         if !f(cx)? {
                             return Ok(false);
                         }
@@ -782,14 +796,12 @@ fn for_each_row(
                         }
                     };
                     while ok {
-                        let rowid = cur.rowid(cx.pager)?;
-                        let r = rowid as f64;
+                        let r = load_row(&cur, src, &table, cx)? as f64;
                         if *reverse && start.is_some_and(|s| r < s)
                             || !*reverse && end.is_some_and(|e| r > e)
                         {
                             break;
                         }
-                        cx.env[src.slot] = source_row(&cur, rowid, src, &table, cx)?;
                         if !f(cx)? {
                             return Ok(false);
                         }
@@ -830,8 +842,7 @@ fn for_each_row(
                         // Unlimited: a plain scan, sorted by the caller.
                         let mut ok = cur.first(cx.pager)?;
                         while ok {
-                            let rowid = cur.rowid(cx.pager)?;
-                            cx.env[src.slot] = source_row(&cur, rowid, src, &table, cx)?;
+                            load_row(&cur, src, &table, cx)?;
                             if !f(cx)? {
                                 return Ok(false);
                             }
@@ -896,8 +907,7 @@ fn for_each_row(
                 Access::RowidEq(e) => {
                     let Some(rowid) = as_rowid(eval(e, cx)?) else { return Ok(true) };
                     if cur.seek_rowid(cx.pager, rowid)? {
-                        let row = source_row(&cur, rowid, src, &table, cx)?;
-                        cx.env[src.slot] = row;
+                        load_row(&cur, src, &table, cx)?;
                         return f(cx);
                     }
                     Ok(true)
@@ -987,19 +997,20 @@ fn for_each_row(
                             };
                             (rowid, row)
                         };
-                        let row = match row {
-                            Some(row) => Some(row),
+                        let found = match row {
+                            Some(row) => {
+                                cx.env[src.slot] = row;
+                                true
+                            }
                             None if cur.seek_rowid(cx.pager, rowid)? => {
-                                Some(source_row(&cur, rowid, src, &table, cx)?)
+                                load_row(&cur, src, &table, cx)?;
+                                true
                             }
-                            None => None,
+                            None => false,
                         };
-                        if let Some(row) = row {
-                            cx.env[src.slot] = row;
-                            // The callback only reads, so both cursors stay valid.
-                            if !f(cx)? {
-                                return Ok(false);
-                            }
+                        // The callback only reads, so both cursors stay valid.
+                        if found && !f(cx)? {
+                            return Ok(false);
                         }
                         ok = if *reverse { icur.prev(cx.pager)? } else { icur.next(cx.pager)? };
                     }

@@ -86,6 +86,16 @@ pub fn check_overflow_fits(
 
 /// The full payload of a cell: borrowed from the page when it has no overflow.
 pub fn read_payload(pager: &mut Pager, pgno: PageNo, cell_index: usize) -> Result<Cow<'_, [u8]>> {
+    read_cell(pager, pgno, cell_index).map(|(_, payload)| payload)
+}
+
+/// A cell's rowid (0 on index pages) and full payload, borrowed from the page when it has no
+/// overflow.
+pub fn read_cell(
+    pager: &mut Pager,
+    pgno: PageNo,
+    cell_index: usize,
+) -> Result<(i64, Cow<'_, [u8]>)> {
     let usable = pager.usable_size();
     let db_size = pager.db_size();
     let data = pager.get(pgno)?;
@@ -94,13 +104,14 @@ pub fn read_payload(pager: &mut Pager, pgno: PageNo, cell_index: usize) -> Resul
     if info.overflow == 0 {
         // Fetched again so that the borrow lives as long as the pager borrow.
         let data = pager.get(pgno)?;
-        return Ok(Cow::Borrowed(&data[info.payload_off..info.payload_off + info.local_len]));
+        let local = &data[info.payload_off..info.payload_off + info.local_len];
+        return Ok((info.rowid, Cow::Borrowed(local)));
     }
     check_overflow_fits(&info, usable, db_size, pgno)?;
     let mut out = Vec::with_capacity(info.payload_len as usize);
     out.extend_from_slice(&data[info.payload_off..info.payload_off + info.local_len]);
     read_overflow(pager, &info, &mut out)?;
-    Ok(Cow::Owned(out))
+    Ok((info.rowid, Cow::Owned(out)))
 }
 
 /// Appends the overflow part of a cell's payload to `out`, following the chain with a bound.

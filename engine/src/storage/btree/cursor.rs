@@ -14,7 +14,7 @@ use crate::storage::format::PageNo;
 use crate::storage::pager::Pager;
 use crate::storage::record::{compare_record_to_key, KeyInfo, ValueRef};
 
-use super::cell::read_payload;
+use super::cell::{read_cell, read_payload};
 use super::page::{Node, MAX_DEPTH};
 use super::tree::{compare_cell, TreeKind};
 
@@ -338,6 +338,13 @@ impl Cursor {
         let &(pg, i) =
             self.stack.last().ok_or_else(|| Error::Misuse("cursor is not on a row".into()))?;
         Ok(Self::node(pager, pg)?.cell(i)?.rowid)
+    }
+
+    /// The rowid and payload of the current entry of a table b-tree, decoding its cell once.
+    pub fn row<'a>(&self, pager: &'a mut Pager) -> Result<(i64, Cow<'a, [u8]>)> {
+        let &(pg, i) =
+            self.stack.last().ok_or_else(|| Error::Misuse("cursor is not on a row".into()))?;
+        read_cell(pager, pg, i)
     }
 
     /// The payload of the current entry: the record of a table row or the key of an index entry.
