@@ -169,12 +169,12 @@ fn unquote(s: &str) -> String {
 }
 
 /// Whether a `--` or `/*` comment starts at `b[i]`.
-fn is_comment_start(b: &[u8], i: usize) -> bool {
+pub(crate) fn is_comment_start(b: &[u8], i: usize) -> bool {
     matches!((b.get(i), b.get(i + 1)), (Some(b'-'), Some(b'-')) | (Some(b'/'), Some(b'*')))
 }
 
 /// The index just past the comment starting at `b[i]` (its newline stays for a `--` comment).
-fn comment_end(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn comment_end(b: &[u8], mut i: usize) -> usize {
     if b[i] == b'-' {
         while i < b.len() && b[i] != b'\n' {
             i += 1;
