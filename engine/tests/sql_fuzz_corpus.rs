@@ -4,11 +4,13 @@
 //! fixed schema of `fuzz/sql_schema.sql`, then the file runs through `execute_batch`. Each must
 //! finish within the time limit without panicking; whatever errors it returns are fine.
 
+use std::ops::Add;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
 
+use embedlite::sql::dialect::MAX_EXPR_DEPTH;
 use embedlite::Connection;
 
 /// The schema the fuzz target runs every input against.
@@ -73,4 +75,46 @@ fn every_sql_corpus_file_runs_without_panic_or_hang() {
     println!("{} corpus files run, {clean} of them without error", files.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(clean >= files.len() / 2, "most seed statements run without error");
+}
+
+/// Runs `sql` after the fuzz schema on a thread of its own; its error message.
+fn run_on_thread(sql: String) -> Option<String> {
+    thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || {
+            let mut conn = Connection::open(":memory:").expect("opening an in-memory database");
+            conn.execute_batch(SCHEMA).expect("the fixed schema runs");
+            conn.execute_batch(&sql).err().map(|e| e.to_string())
+        })
+        .expect("spawning")
+        .join()
+        .expect("no panic, no stack overflow")
+}
+
+/// Deep nesting of every kind is an error naming the cause (as SQLite's "Expression tree is too
+/// large"), not a stack overflow. Before the limit on operator chains, `1+1+...` overflowed.
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let n = 100_000;
+    let shapes = [
+        format!("SELECT {}1{}", "(".repeat(n), ")".repeat(n)),
+        format!("SELECT 1{}", "+1".repeat(n)),
+        format!("SELECT 'a'{}", "||'a'".repeat(n)),
+        format!("SELECT * FROM pa WHERE a=1{}", " AND a=1".repeat(n)),
+        format!("SELECT {}1", "- ".repeat(n)),
+        format!("SELECT {}1{}", "(SELECT ".repeat(n), ")".repeat(n)),
+        format!("SELECT 1{}", " IS NULL".repeat(n)),
+        format!("SELECT 1{}", " IN (1)".repeat(n)),
+        format!("SELECT {}1{}", "1+".repeat(999).add("(").repeat(n / 1000), ")".repeat(n / 1000)),
+        format!("INSERT INTO pa(a) VALUES (1{})", "*1".repeat(n)),
+        format!("CREATE VIEW deep AS SELECT 1{}", "-1".repeat(n)),
+    ];
+    for sql in shapes {
+        let e = run_on_thread(sql.clone()).unwrap_or_else(|| panic!("{sql:.60} is an error"));
+        assert!(e.contains("nested too deeply"), "{sql:.60}: {e}");
+    }
+    let longest = format!("SELECT 1{}", "+1".repeat(MAX_EXPR_DEPTH));
+    assert_eq!(run_on_thread(longest), None, "a chain at the limit runs");
+    let too_long = format!("SELECT 1{}", "+1".repeat(MAX_EXPR_DEPTH + 1));
+    assert!(run_on_thread(too_long).is_some(), "a chain past the limit is an error");
 }

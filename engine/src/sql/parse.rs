@@ -130,6 +130,14 @@ fn skip_comments(sql: &str) -> &str {
 }
 
 fn syntax_error(sql: &str, e: &sqlparser::parser::ParserError) -> Error {
+    if matches!(e, sqlparser::parser::ParserError::RecursionLimitExceeded) {
+        return Error::Sql(format!(
+            "statement nested too deeply (parentheses, subqueries, or a chain of more than {} \
+             operators) in {:?}",
+            super::dialect::MAX_EXPR_DEPTH,
+            truncate(sql)
+        ));
+    }
     let msg = e.to_string();
     let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg);
     Error::Sql(format!("syntax error in {:?}: {msg}", truncate(sql)))
