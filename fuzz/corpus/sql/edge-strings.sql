@@ -1,0 +1,1 @@
+SELECT instr('', ''), substr('', 0, -1), trim('x', ''), ltrim(NULL), unicode(''), hex(-1), quote(x''), like('%', ''), glob('[', '['), glob('[a-', 'a'), 'a' LIKE 'a' ESCAPE 'aa', upper(char(223)), lower(char(304));
