@@ -67,7 +67,7 @@ fuzz:
 fuzz-sql:
 	mkdir -p $${FUZZ_WORK:-/tmp/embedlite-fuzz-sql}
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -a sql $${FUZZ_WORK:-/tmp/embedlite-fuzz-sql} corpus/sql -- \
-		-max_total_time=$${FUZZ_SECONDS:-300} -timeout=10 -max_len=4096
+		-max_total_time=$${FUZZ_SECONDS:-300} -timeout=10 -max_len=4096 -dict=sql.dict
 
 # The sqllogictest corpus (../shared/slt) through embedlite: one line per file and the total
 # `slt: N passed, N failed, N skipped`; fails if a file passes fewer records than

@@ -1,8 +1,9 @@
 //! Replays the SQL fuzz corpus (`fuzz/corpus/sql/`: seed statements taken from the sqllogictest
 //! files and the engine's tests, and every input the `sql` fuzz target found that once panicked,
 //! overflowed the stack or hung) the way the target runs them: an in-memory database gets the
-//! fixed schema of `fuzz/sql_schema.sql`, then the file runs through `execute_batch`. Each must
-//! finish within the time limit without panicking; whatever errors it returns are fine.
+//! fixed schema of `fuzz/sql_schema.sql`, then each statement of the file runs through
+//! `execute_batch`, the next one also when one fails. Each file must finish within the time limit
+//! without panicking; whatever errors it returns are fine.
 
 use std::ops::Add;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use embedlite::sql::dialect::MAX_EXPR_DEPTH;
+use embedlite::sql::parse::split_statements;
 use embedlite::Connection;
 
 /// The schema the fuzz target runs every input against.
@@ -27,7 +29,7 @@ fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/sql")
 }
 
-/// Runs one input on its own thread; `Ok(true)` when the input itself ran without error.
+/// Runs one input on its own thread; `Ok(true)` when every statement of it ran without error.
 fn run_input(path: &Path) -> Result<bool, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("reading: {e}"))?;
     let (tx, rx) = mpsc::channel();
@@ -39,8 +41,12 @@ fn run_input(path: &Path) -> Result<bool, String> {
             let sql = String::from_utf8_lossy(&bytes);
             let mut conn = Connection::open(":memory:").expect("opening an in-memory database");
             conn.execute_batch(SCHEMA).expect("the fixed schema runs");
+            let mut ok = true;
+            for statement in split_statements(&sql) {
+                ok &= conn.execute_batch(statement).is_ok();
+            }
             // The receiver only goes away after a timeout, when the test fails anyway.
-            let _ = tx.send(conn.execute_batch(&sql).is_ok());
+            let _ = tx.send(ok);
         })
         .expect("spawning the input thread");
     match rx.recv_timeout(LIMIT) {
