@@ -16,7 +16,7 @@ define stage
 	echo "=== $(1): $$(( $$(date +%s) - start ))s"; exit $$status
 endef
 
-.PHONY: run test fmt-check clippy build-tests test-rust bench bench-btree bench-sql bench-distance fuzz
+.PHONY: run test fmt-check clippy build-tests test-rust bench bench-btree bench-sql bench-distance fuzz fuzz-sql
 
 run: python-build
 	$(call stage,build and run the storage demo,$(CARGO) run --release -p embedlite --example storage_demo -- $(DEMO_DB))
@@ -61,6 +61,13 @@ bench-distance: $(VPY)
 # Coverage-guided fuzzing of file parsing (needs cargo-fuzz; stable Rust with RUSTC_BOOTSTRAP).
 fuzz:
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run open_and_walk -- -max_total_time=$${FUZZ_SECONDS:-300}
+
+# The same for SQL text (parser, binder, executor) against fuzz/sql_schema.sql; new inputs go to
+# a scratch directory so that the committed seeds in fuzz/corpus/sql stay small.
+fuzz-sql:
+	mkdir -p $${FUZZ_WORK:-/tmp/embedlite-fuzz-sql}
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -a sql $${FUZZ_WORK:-/tmp/embedlite-fuzz-sql} corpus/sql -- \
+		-max_total_time=$${FUZZ_SECONDS:-300} -timeout=10 -max_len=4096 -dict=sql.dict
 
 # The sqllogictest corpus (../shared/slt) through embedlite: one line per file and the total
 # `slt: N passed, N failed, N skipped`; fails if a file passes fewer records than

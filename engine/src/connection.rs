@@ -670,8 +670,10 @@ impl Connection {
                         .trim()
                         .parse()
                         .map_err(|_| Error::Sql(format!("invalid cache_size {a}")))?;
+                    // A negative size is in KiB; `-9223372036854775808` must not overflow.
                     let pages = if n < 0 {
-                        (n.unsigned_abs() as usize * 1024) / pager.page_size()
+                        let kib = usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX);
+                        kib.saturating_mul(1024) / pager.page_size()
                     } else {
                         n as usize
                     };

@@ -15,6 +15,7 @@ use crate::sql::catalog::{
     index_from_create, object_name, table_from_create, Catalog, Index, Table,
 };
 use crate::sql::coerce::Affinity;
+use crate::sql::parse::{comment_end, is_comment_start};
 use crate::sql::plan::Expr;
 use crate::storage::btree::{self, Cursor, SeekOp, TreeKind};
 use crate::storage::pager::Pager;
@@ -29,7 +30,8 @@ fn err<T>(m: impl Into<String>) -> Result<T> {
 }
 
 /// The text SQLite stores in `sqlite_schema.sql`: `CREATE <KIND> ` followed by the statement as
-/// written from the object's name on (so `IF NOT EXISTS` and `TEMP` are dropped).
+/// written from the object's name on (so `IF NOT EXISTS` and `TEMP` are dropped, and so are
+/// comments before the name: left in, they would hide the words after them when it is re-parsed).
 #[must_use]
 pub fn normalized_create(sql: &str, kind: &str) -> String {
     let b = sql.as_bytes();
@@ -50,8 +52,14 @@ pub fn normalized_create(sql: &str, kind: &str) -> String {
         "VIRTUAL",
     ];
     loop {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
+        while i < b.len() {
+            if b[i].is_ascii_whitespace() {
+                i += 1;
+            } else if is_comment_start(b, i) {
+                i = comment_end(b, i);
+            } else {
+                break;
+            }
         }
         let s = i;
         while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
@@ -694,6 +702,10 @@ mod tests {
         assert_eq!(
             normalized_create("CREATE UNIQUE INDEX i1 ON t1(a)", "UNIQUE INDEX"),
             "CREATE UNIQUE INDEX i1 ON t1(a)"
+        );
+        assert_eq!(
+            normalized_create("-- a comment\nCREATE /* x */ TABLE -- y\n t1(a) -- z", "TABLE"),
+            "CREATE TABLE t1(a) -- z"
         );
         assert_eq!(rename_in_create("CREATE TABLE \"a b\"(x)", "c"), "CREATE TABLE c(x)");
     }

@@ -274,6 +274,13 @@ fn aggregate_takes(lower: &str, nargs: usize) -> Option<bool> {
     known
 }
 
+/// The registry's own spelling of the scalar function `lower` (a lower-case name), which plans
+/// keep: a `'static` name without leaking a copy per bound call.
+#[must_use]
+pub fn scalar_name(lower: &str) -> Option<&'static str> {
+    SCALARS.iter().find(|d| d.name == lower).map(|d| d.name)
+}
+
 /// The scalar function `name` (any case) taking `nargs` arguments.
 ///
 /// `Ok(None)`: no scalar function of that name, or an aggregate of that name takes `nargs`
@@ -421,6 +428,8 @@ mod tests {
     #[test]
     fn registry_arity() {
         assert!(lookup_scalar("ABS", 1).expect("ok").is_some());
+        assert_eq!(scalar_name("abs"), Some("abs"));
+        assert_eq!(scalar_name("count"), None);
         assert!(lookup_scalar("abs", 2).is_err());
         assert!(lookup_scalar("nosuch", 2).expect("ok").is_none());
         assert!(lookup_scalar("min", 1).expect("ok").is_none());

@@ -792,7 +792,7 @@ impl<'c> Binder<'c> {
         let Some(f) = functions::lookup_scalar(&lname, args.len())? else {
             return err(format!("no such function: {name}"));
         };
-        let static_name: &'static str = Box::leak(lname.into_boxed_str());
+        let static_name = functions::scalar_name(&lname).expect("lookup_scalar found it by name");
         Ok((Expr::Func(static_name, f, args), None, None))
     }
 

@@ -10,6 +10,46 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
+/// The deepest chain of operators one expression may hold, as in SQLite
+/// (`SQLITE_MAX_EXPR_DEPTH`). `sqlparser` bounds its own recursion (nested parentheses,
+/// subqueries, prefix operators) but builds a chain of left-associative operators such as
+/// `1+1+1+...` in a loop, into a tree as deep as the chain is long; binding, evaluating and
+/// dropping that tree recurse, and a long enough chain would overflow the stack.
+pub const MAX_EXPR_DEPTH: usize = 1000;
+
+/// How many operators deep `e` is along its left operands, counting at most one past `cap`.
+fn left_depth(mut e: &Expr, cap: usize) -> usize {
+    let mut depth = 0;
+    while depth <= cap {
+        depth += 1;
+        e = match e {
+            Expr::BinaryOp { left, .. }
+            | Expr::IsDistinctFrom(left, _)
+            | Expr::IsNotDistinctFrom(left, _) => left,
+            Expr::IsNull(x)
+            | Expr::IsNotNull(x)
+            | Expr::IsTrue(x)
+            | Expr::IsNotTrue(x)
+            | Expr::IsFalse(x)
+            | Expr::IsNotFalse(x)
+            | Expr::IsUnknown(x)
+            | Expr::IsNotUnknown(x)
+            | Expr::Nested(x)
+            | Expr::UnaryOp { expr: x, .. }
+            | Expr::In { expr: x, .. }
+            | Expr::Between { expr: x, .. }
+            | Expr::Like { expr: x, .. }
+            | Expr::ILike { expr: x, .. }
+            | Expr::SimilarTo { expr: x, .. }
+            | Expr::RLike { expr: x, .. }
+            | Expr::Collate { expr: x, .. }
+            | Expr::Cast { expr: x, .. } => x,
+            _ => break,
+        };
+    }
+    depth
+}
+
 /// SQLite's dialect with embedlite's additions.
 #[derive(Debug, Default)]
 pub struct EmbedliteDialect(SQLiteDialect);
@@ -65,6 +105,9 @@ impl Dialect for EmbedliteDialect {
         expr: &Expr,
         precedence: u8,
     ) -> Option<Result<Expr, ParserError>> {
+        if left_depth(expr, MAX_EXPR_DEPTH) > MAX_EXPR_DEPTH {
+            return Some(Err(ParserError::RecursionLimitExceeded));
+        }
         if let Some(op) = not_match_op(parser) {
             parser.next_token();
             parser.next_token();

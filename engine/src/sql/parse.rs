@@ -130,6 +130,14 @@ fn skip_comments(sql: &str) -> &str {
 }
 
 fn syntax_error(sql: &str, e: &sqlparser::parser::ParserError) -> Error {
+    if matches!(e, sqlparser::parser::ParserError::RecursionLimitExceeded) {
+        return Error::Sql(format!(
+            "statement nested too deeply (parentheses, subqueries, or a chain of more than {} \
+             operators) in {:?}",
+            super::dialect::MAX_EXPR_DEPTH,
+            truncate(sql)
+        ));
+    }
     let msg = e.to_string();
     let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg);
     Error::Sql(format!("syntax error in {:?}: {msg}", truncate(sql)))
@@ -169,12 +177,12 @@ fn unquote(s: &str) -> String {
 }
 
 /// Whether a `--` or `/*` comment starts at `b[i]`.
-fn is_comment_start(b: &[u8], i: usize) -> bool {
+pub(crate) fn is_comment_start(b: &[u8], i: usize) -> bool {
     matches!((b.get(i), b.get(i + 1)), (Some(b'-'), Some(b'-')) | (Some(b'/'), Some(b'*')))
 }
 
 /// The index just past the comment starting at `b[i]` (its newline stays for a `--` comment).
-fn comment_end(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn comment_end(b: &[u8], mut i: usize) -> usize {
     if b[i] == b'-' {
         while i < b.len() && b[i] != b'\n' {
             i += 1;

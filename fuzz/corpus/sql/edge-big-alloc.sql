@@ -1,0 +1,1 @@
+SELECT zeroblob(9223372036854775807); SELECT randomblob(9223372036854775807); SELECT length(printf('%.*c', 2147483647, 'x')); SELECT printf('%2147483647d', 1); SELECT printf('%.2147483647f', 1.0); SELECT replace(hex(zeroblob(1000000)), '0', hex(zeroblob(1000))); SELECT char(1114112, -1, 55296);

@@ -1,0 +1,12 @@
+SELECT x'' || x'00';
+SELECT CAST(x'c3' AS TEXT);
+SELECT length(CAST(x'f0908080' AS TEXT));
+SELECT substr(x'010203', -2, 5);
+SELECT hex(substr(CAST(x'e282ac' AS TEXT), 1, 1));
+SELECT unhex('zz');
+SELECT unhex('0');
+SELECT instr(x'0102', x'');
+SELECT upper(CAST(x'ff' AS TEXT));
+SELECT trim(CAST(x'80' AS TEXT), CAST(x'c0' AS TEXT));
+SELECT replace(CAST(x'c3' AS TEXT), '', 'x');
+SELECT like(CAST(x'ff' AS TEXT), 'x');

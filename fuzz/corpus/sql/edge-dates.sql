@@ -1,0 +1,6 @@
+SELECT date('now', '+9223372036854775807 days');
+SELECT datetime(1e300, 'unixepoch');
+SELECT strftime('%J', -1e300);
+SELECT julianday('9999-12-31 23:59:59.999999');
+SELECT date('2000-01-01', '-9223372036854775808 months');
+SELECT time(9223372036854775807);

@@ -1,0 +1,1 @@
+DROP VIEW vw; DROP INDEX vec_idx; SELECT * FROM vector_top_k('vec_idx', '[1,0,0]', 1); DROP TABLE vec; DROP TABLE ch; DROP TABLE pa; DROP TABLE kv; DROP TABLE lg; VACUUM; CREATE TABLE pa(a); SELECT * FROM sqlite_schema;

@@ -1,0 +1,14 @@
+SELECT json_extract('{"a":[1,2]}', '$.a[#-1]', '$.a[#-9223372036854775808]', '$.a[9223372036854775807]');
+SELECT json_set('[]', '$[#]', 1, '$[9223372036854775807]', 2);
+SELECT json_remove('[1,2]', '$[-1]');
+SELECT * FROM json_each('[1,[2,[3]]]');
+SELECT * FROM json_tree('{"a":{"b":[1,{"c":2}]}}', '$.a');
+SELECT json_array_length('[1,2]', '$[0]');
+SELECT json('"\ud800"');
+SELECT json('"\u');
+SELECT json('1e99999');
+SELECT json(' ');
+SELECT json_quote(1e308*10);
+SELECT '{"a":1}' -> '$.a';
+SELECT '[1]' ->> 0;
+SELECT '[1]' -> -1;

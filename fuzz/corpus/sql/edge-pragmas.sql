@@ -1,0 +1,1 @@
+PRAGMA cache_size = -9223372036854775808; PRAGMA page_size = 1; PRAGMA page_size = 65537; PRAGMA table_info('; PRAGMA (; PRAGMA =; PRAGMA table_info(); PRAGMA index_info(pa_b); PRAGMA foreign_key_check(ch); PRAGMA user_version = 9223372036854775807; PRAGMA busy_timeout = -1; PRAGMA integrity_check(-5); PRAGMA mmap_size = 18446744073709551616;

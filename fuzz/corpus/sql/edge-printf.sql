@@ -1,0 +1,11 @@
+SELECT printf('%');
+SELECT printf('%z');
+SELECT printf('%*d', -2147483648, 1);
+SELECT printf('%.*f', -1, 1.0);
+SELECT printf('%c', '');
+SELECT printf('%s %s');
+SELECT printf('%q %Q %w', 'a''b', NULL, 'x"y');
+SELECT printf('%!.20g', 1e300);
+SELECT printf('%-+ #0,10.5e', -1.5);
+SELECT printf('%lld %llu %x %X %o', -1, -1, -1, -1, -1);
+SELECT format('%5.3s|', 'abcdef');

@@ -1,0 +1,13 @@
+SELECT instr('', '');
+SELECT substr('', 0, -1);
+SELECT trim('x', '');
+SELECT ltrim(NULL);
+SELECT unicode('');
+SELECT hex(-1);
+SELECT quote(x'');
+SELECT like('%', '');
+SELECT glob('[', '[');
+SELECT glob('[a-', 'a');
+SELECT 'a' LIKE 'a' ESCAPE 'aa';
+SELECT upper(char(223));
+SELECT lower(char(304));

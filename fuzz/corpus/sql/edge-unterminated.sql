@@ -1,0 +1,1 @@
+SELECT 'abc; SELECT "x; SELECT [y; SELECT `z; /* no end

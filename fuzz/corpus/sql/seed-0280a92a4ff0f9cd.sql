@@ -1,0 +1,1 @@
+SELECT rowid FROM t WHERE a = ?1 ORDER BY rowid

@@ -1,0 +1,1 @@
+CREATE VIEW v AS SELECT a, b AS bee, t.c FROM t WHERE b > 'x'

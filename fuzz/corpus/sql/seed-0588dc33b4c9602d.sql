@@ -1,0 +1,1 @@
+INSERT INTO t1(a, e) VALUES (1003, NULL)

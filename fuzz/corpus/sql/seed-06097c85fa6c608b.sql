@@ -1,0 +1,1 @@
+SELECT id, count(*) OVER (ORDER BY dept), sum(salary) OVER (ORDER BY dept DESC NULLS LAST) FROM emp ORDER BY id

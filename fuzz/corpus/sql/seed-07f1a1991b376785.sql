@@ -1,0 +1,1 @@
+INSERT INTO chi VALUES (1)

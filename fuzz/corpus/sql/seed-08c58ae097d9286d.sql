@@ -1,0 +1,1 @@
+SELECT count(DISTINCT x), sum(DISTINCT x) FROM t2

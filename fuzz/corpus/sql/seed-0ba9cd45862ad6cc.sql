@@ -1,0 +1,1 @@
+SELECT salary AS s, rank() OVER (ORDER BY salary) AS r FROM emp ORDER BY r + 0, s DESC, id

@@ -1,0 +1,1 @@
+SELECT ntile('x') OVER () FROM emp

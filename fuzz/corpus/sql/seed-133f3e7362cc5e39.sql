@@ -1,0 +1,1 @@
+SELECT name, rank() OVER (ORDER BY name) FROM emp ORDER BY id

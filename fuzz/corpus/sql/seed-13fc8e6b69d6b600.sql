@@ -1,0 +1,1 @@
+SELECT id FROM p WHERE name = 'a'

@@ -1,0 +1,1 @@
+SELECT id, last_value(name) OVER (PARTITION BY dept ORDER BY salary) FROM emp ORDER BY id

@@ -1,0 +1,10 @@
+PRAGMA page_size={page_size}; PRAGMA journal_mode=DELETE; PRAGMA auto_vacuum=NONE;
+         CREATE TABLE plain(a, b, c);
+         CREATE TABLE alias(id INTEGER PRIMARY KEY, name TEXT, v);
+         CREATE TABLE big(k INTEGER, data);
+         CREATE TABLE u(k TEXT UNIQUE, v);
+         CREATE TABLE w(k PRIMARY KEY, v) WITHOUT ROWID;
+         CREATE INDEX plain_a ON plain(a);
+         CREATE INDEX plain_bc ON plain(b, c);
+         CREATE INDEX alias_name_v ON alias(name, v);
+         CREATE INDEX big_k ON big(k);

@@ -1,0 +1,1 @@
+SELECT sum(v) OVER (ORDER BY k) FROM nums WHERE 0 UNION SELECT row_number() FROM nums

@@ -1,0 +1,1 @@
+SELECT t1.a, t2.x, u.b FROM t1 RIGHT JOIN t2 ON t1.a = t2.x JOIN t1 AS u ON u.a = t2.x

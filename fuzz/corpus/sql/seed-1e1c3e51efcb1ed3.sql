@@ -1,0 +1,1 @@
+INSERT INTO node VALUES (7, 8), (8, 7)

@@ -1,0 +1,1 @@
+SELECT e, count(*) FROM t1 GROUP BY e HAVING count(*) > 0 ORDER BY e

@@ -1,0 +1,1 @@
+SELECT k, sum(v) OVER (PARTITION BY g ORDER BY k), avg(v) OVER (PARTITION BY g), count(v) OVER () FROM nums ORDER BY k

@@ -1,0 +1,1 @@
+SELECT "select" FROM t WHERE b2 = 'ten' AND "c c" = 11

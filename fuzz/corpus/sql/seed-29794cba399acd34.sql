@@ -1,0 +1,1 @@
+INSERT INTO t1(a, b) VALUES (50, 'fifty') ON CONFLICT(a) DO UPDATE SET b = excluded.b

@@ -1,0 +1,1 @@
+SELECT id, sum(salary) OVER (ORDER BY id) FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, nth_value(name, 2) OVER (PARTITION BY dept ORDER BY id) FROM emp ORDER BY id

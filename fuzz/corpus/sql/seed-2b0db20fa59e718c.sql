@@ -1,0 +1,1 @@
+INSERT INTO album VALUES (13, 9, 'orphan')

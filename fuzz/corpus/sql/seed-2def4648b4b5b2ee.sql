@@ -1,0 +1,1 @@
+INSERT INTO alias(id, name, v) VALUES (?1, ?2, ?3)

@@ -1,0 +1,1 @@
+SELECT x % 10, max(x), rank() OVER (ORDER BY max(x) % 13, x % 10), sum(sum(x)) OVER (ORDER BY x % 10 ROWS 2 PRECEDING) FROM big GROUP BY x % 10 ORDER BY 1

@@ -1,0 +1,1 @@
+CREATE INDEX t_b ON t(b)

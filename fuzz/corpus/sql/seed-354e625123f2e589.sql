@@ -1,0 +1,1 @@
+SELECT dept, salary, dense_rank() OVER (PARTITION BY dept ORDER BY salary) FROM emp GROUP BY dept, salary ORDER BY dept, salary

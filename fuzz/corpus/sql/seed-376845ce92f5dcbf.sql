@@ -1,0 +1,1 @@
+SELECT id, min(name) OVER (ORDER BY id), max(name) OVER (ORDER BY id) FROM emp ORDER BY id

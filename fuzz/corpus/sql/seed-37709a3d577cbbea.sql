@@ -1,0 +1,1 @@
+SELECT id, first_value(id) OVER w, last_value(id) OVER w FROM emp WINDOW w AS (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 1 PRECEDING) ORDER BY id

@@ -1,0 +1,1 @@
+SELECT a FROM t1 WHERE b GLOB 't*' ORDER BY a

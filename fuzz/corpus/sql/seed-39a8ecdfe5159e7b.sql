@@ -1,0 +1,1 @@
+INSERT INTO note VALUES (1, 12, 'n')

@@ -1,0 +1,1 @@
+UPDATE w SET r = r + 1 WHERE q = 5

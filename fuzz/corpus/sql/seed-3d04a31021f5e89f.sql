@@ -1,0 +1,1 @@
+CREATE TABLE ranked(id, r, running)

@@ -1,0 +1,1 @@
+DELETE FROM fan WHERE artist_name = 'n{a}'

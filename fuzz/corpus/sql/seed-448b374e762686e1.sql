@@ -1,0 +1,1 @@
+CREATE INDEX p_vw ON p(v, w)

@@ -1,0 +1,1 @@
+SELECT lag() OVER () FROM emp

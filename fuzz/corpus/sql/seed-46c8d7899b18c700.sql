@@ -1,0 +1,1 @@
+SELECT id FROM emp WHERE sum(salary) OVER () > 1

@@ -1,0 +1,1 @@
+SELECT hex(b), quote(b), quote(c), nullif(a, 3), ifnull(d, 'n'), iif(a > 2, 'y', 'n') FROM t1

@@ -1,0 +1,1 @@
+DELETE FROM items WHERE (id % 3 = 0 OR id % 20 = 10) AND id <= ?1

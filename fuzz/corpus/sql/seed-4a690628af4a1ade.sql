@@ -1,0 +1,1 @@
+CREATE TABLE par(k INT, v)

@@ -1,0 +1,1 @@
+CREATE TABLE chi(k INT REFERENCES par(k))

@@ -1,0 +1,1 @@
+SELECT id, min(salary) OVER (PARTITION BY dept ORDER BY id DESC), max(bonus) OVER (PARTITION BY dept) FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+CREATE TABLE tagged(a INT, b TEXT, v INT DEFAULT 1, PRIMARY KEY(a, b))

@@ -1,0 +1,1 @@
+INSERT INTO fan VALUES (1, 'Ann'), (2, 'Bo')

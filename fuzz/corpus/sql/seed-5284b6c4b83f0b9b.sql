@@ -1,0 +1,1 @@
+SELECT id, cume_dist() OVER (PARTITION BY dept ORDER BY salary) FROM emp ORDER BY id

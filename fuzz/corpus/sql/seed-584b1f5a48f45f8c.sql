@@ -1,0 +1,1 @@
+INSERT INTO track VALUES (103, 99, 'bad')

@@ -1,0 +1,1 @@
+CREATE INDEX t2x ON t2(x)

@@ -1,0 +1,1 @@
+INSERT INTO t1 VALUES (1, 'one', 1.5, NULL, 10), (2, 'two', 2.5, 'x', 20), (3, 'Three', NULL, 3, 30), (4, NULL, -4.25, 4.0, 40), (5, 'five', 5, X'0102', 50)

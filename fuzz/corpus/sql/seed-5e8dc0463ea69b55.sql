@@ -1,0 +1,1 @@
+SELECT id, percent_rank() OVER (), cume_dist() OVER (), rank() OVER () FROM emp ORDER BY id

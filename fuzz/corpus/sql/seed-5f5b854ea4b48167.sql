@@ -1,0 +1,1 @@
+WITH r AS (SELECT dept, salary, rank() OVER (PARTITION BY dept ORDER BY salary DESC) AS rk FROM emp) SELECT dept, group_concat(salary) FROM r WHERE rk = 1 GROUP BY dept ORDER BY dept

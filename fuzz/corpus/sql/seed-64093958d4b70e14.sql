@@ -1,0 +1,1 @@
+CREATE VIEW v2 AS SELECT x.b FROM t AS x JOIN p ON p.x = x.c

@@ -1,0 +1,1 @@
+SELECT "select", b2 FROM t WHERE b2 = 'two'

@@ -1,0 +1,1 @@
+INSERT INTO t VALUES (9, 'nine', 33, 'e9', 2, NULL)

@@ -1,0 +1,1 @@
+SELECT sum(id) OVER (w PARTITION BY dept) FROM emp WINDOW w AS (ORDER BY id)

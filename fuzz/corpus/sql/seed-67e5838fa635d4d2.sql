@@ -1,0 +1,1 @@
+SELECT dept, count(*), sum(count(*)) OVER (ORDER BY dept) FROM emp GROUP BY dept ORDER BY dept

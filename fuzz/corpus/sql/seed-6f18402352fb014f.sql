@@ -1,0 +1,1 @@
+INSERT INTO node(parent) VALUES ((SELECT id FROM node WHERE id % 7 = {a} % 7 LIMIT 1))

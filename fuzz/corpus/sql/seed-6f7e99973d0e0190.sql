@@ -1,0 +1,1 @@
+SELECT e.id, n.k, rank() OVER (PARTITION BY e.dept ORDER BY n.v) FROM emp e JOIN nums n ON n.k = e.id ORDER BY 1

@@ -1,0 +1,1 @@
+SELECT id, w FROM p WHERE v = '10'

@@ -1,0 +1,7 @@
+CREATE TABLE tab0(pk INTEGER PRIMARY KEY, col0 INTEGER, col1 FLOAT, col2 TEXT, col3 INTEGER, col4 FLOAT, col5 TEXT);
+CREATE TABLE tab1(pk INTEGER PRIMARY KEY, col0 INTEGER, col1 FLOAT, col2 TEXT, col3 INTEGER, col4 FLOAT, col5 TEXT);
+CREATE TABLE tab2(pk INTEGER PRIMARY KEY, col0 INTEGER, col1 FLOAT, col2 TEXT, col3 INTEGER, col4 FLOAT, col5 TEXT);
+INSERT INTO tab0 VALUES(0,86,94.96,'vuopk',91,47.78,'sikuk');
+INSERT INTO tab0 VALUES(1,37,20.85,'zfuqj',30,10.69,'rtcha');
+INSERT INTO tab0 VALUES(2,6,47.54,'vubiv',38,46.63,'nnuey');
+SELECT pk FROM tab0 WHERE (((((((col3 < 70 AND col3 > 87)))) AND ((col3 BETWEEN 19 AND 46) OR col0 >= 8 OR (col0 = 35)))) AND col1 = 62.88 AND (col4 < 85.33) OR col4 >= 68.91) OR ((col1 > 1.8 AND col0 > 22)) AND col1 < 8.66;

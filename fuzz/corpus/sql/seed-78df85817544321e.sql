@@ -1,0 +1,1 @@
+DELETE FROM album WHERE id = 11

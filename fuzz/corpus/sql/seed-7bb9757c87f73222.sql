@@ -1,0 +1,1 @@
+SELECT id, lead(bonus, 1, salary) OVER (PARTITION BY dept ORDER BY id) FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, (SELECT count(*) FROM emp e2 WHERE e2.dept = emp.dept) - row_number() OVER (PARTITION BY dept ORDER BY id) FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+INSERT INTO artist VALUES (1, 'Ann'), (2, 'Bo'), (3, 'Cy')

@@ -1,0 +1,1 @@
+SELECT id, r FROM w WHERE q = 5 ORDER BY id

@@ -1,0 +1,1 @@
+SELECT CASE WHEN a < 3 THEN 'small' WHEN a < 5 THEN 'mid' ELSE 'big' END FROM t1

@@ -1,0 +1,1 @@
+UPDATE album SET artist = 7 WHERE id = 10

@@ -1,0 +1,2 @@
+DELETE FROM sqlite_sequence;
+INSERT INTO sqlite_sequence VALUES('seq',2);

@@ -1,0 +1,1 @@
+SELECT q.n, p.id FROM q LEFT JOIN p ON p.name = q.k ORDER BY 1, 2

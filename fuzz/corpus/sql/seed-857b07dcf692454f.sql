@@ -1,0 +1,1 @@
+ALTER TABLE nosuch DROP COLUMN c

@@ -1,0 +1,1 @@
+INSERT INTO album VALUES (10, 1, 'a1'), (11, 1, 'a2'), (12, 2, 'b1')

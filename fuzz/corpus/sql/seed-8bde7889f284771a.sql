@@ -1,0 +1,1 @@
+SELECT abs(-5), abs(c), round(2.5), round(-2.5), round(1.2345, 2), substr('hello', 2, 3), replace('aaa', 'a', 'bb'), instr('hello', 'l')

@@ -1,0 +1,1 @@
+SELECT dept, max(salary), row_number() OVER (ORDER BY max(salary), dept) FROM emp GROUP BY dept HAVING count(*) > 2 ORDER BY 1

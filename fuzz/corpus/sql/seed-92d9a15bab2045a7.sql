@@ -1,0 +1,1 @@
+UPDATE artist SET name = 'n{b}' WHERE id = {a}

@@ -1,0 +1,1 @@
+SELECT id, salary - avg(salary) OVER (PARTITION BY dept), 100 * salary / sum(salary) OVER () FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+INSERT INTO tagged VALUES (1, 'x', 5), (2, 'dflt', 6), (3, 'y', 7)

@@ -1,0 +1,1 @@
+SELECT id, first_value(name) OVER (PARTITION BY dept ORDER BY salary, id) FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, total(bonus) OVER (PARTITION BY dept ORDER BY bonus), avg(bonus) OVER (PARTITION BY dept ORDER BY bonus) FROM emp ORDER BY id

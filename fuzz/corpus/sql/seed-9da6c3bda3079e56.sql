@@ -1,0 +1,1 @@
+SELECT id, lag(salary, 2) OVER (PARTITION BY dept ORDER BY id), lead(name, 2, 'none') OVER (PARTITION BY dept ORDER BY id) FROM emp ORDER BY id

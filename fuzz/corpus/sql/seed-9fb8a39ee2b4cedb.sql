@@ -1,0 +1,1 @@
+begin_write under SQLite's EXCLUSIVE: {r:?}

@@ -1,0 +1,1 @@
+ALTER TABLE sqlite_schema DROP COLUMN sql

@@ -1,0 +1,1 @@
+INSERT OR IGNORE INTO t1(a, b) VALUES (2, 'zwei')

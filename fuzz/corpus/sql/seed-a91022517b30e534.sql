@@ -1,0 +1,1 @@
+SELECT dept FROM emp GROUP BY dept HAVING rank() OVER () > 0

@@ -1,0 +1,1 @@
+SELECT id, sum(salary) OVER (PARTITION BY dept ORDER BY id ROWS 2 PRECEDING) FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+EXPLAIN QUERY PLAN SELECT "select" FROM t WHERE b2 = 'ten' AND "c c" > 0

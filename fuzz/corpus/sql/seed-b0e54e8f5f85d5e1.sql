@@ -1,0 +1,1 @@
+SELECT id, json_group_object(name, salary) OVER (PARTITION BY dept ORDER BY id) FROM emp ORDER BY id

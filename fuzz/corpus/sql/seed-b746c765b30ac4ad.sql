@@ -1,0 +1,1 @@
+SELECT printf('%.3f', ?1)

@@ -1,0 +1,1 @@
+SELECT t1.a, t2.y FROM t1, t2 WHERE t1.a = t2.x ORDER BY 1, 2

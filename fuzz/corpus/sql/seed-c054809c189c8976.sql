@@ -1,0 +1,1 @@
+SELECT (SELECT max(x) FROM t2), (SELECT y FROM t2 WHERE x = 99)

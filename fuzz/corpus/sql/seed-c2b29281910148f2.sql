@@ -1,0 +1,1 @@
+INSERT INTO big(k, data) VALUES (?1, ?2)

@@ -1,0 +1,1 @@
+SELECT DISTINCT dept, count(*) OVER (PARTITION BY dept) FROM emp

@@ -1,0 +1,1 @@
+SELECT id, lag(id, 0) OVER (ORDER BY id), lag(id, -1) OVER (ORDER BY id), lead(id, -2, 0) OVER (ORDER BY id) FROM emp ORDER BY id

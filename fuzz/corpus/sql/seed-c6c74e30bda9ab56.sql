@@ -1,0 +1,1 @@
+SELECT rank() FILTER (WHERE id > 1) OVER () FROM emp

@@ -1,0 +1,1 @@
+SELECT sum(rank() OVER ()) OVER () FROM emp

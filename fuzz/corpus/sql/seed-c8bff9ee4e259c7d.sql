@@ -1,0 +1,1 @@
+WITHOUT ROWID table {name}

@@ -1,0 +1,1 @@
+SELECT * FROM (SELECT id, dept, row_number() OVER (PARTITION BY dept ORDER BY salary DESC, id) AS rn FROM emp) WHERE rn <= 2 ORDER BY dept, rn

@@ -1,0 +1,1 @@
+INSERT INTO t1(b, c, d) VALUES ('six', 6e0, '6'), ('seven', 7.25, ' 7 ')

@@ -1,0 +1,1 @@
+SELECT id, sum(salary) OVER (w ROWS 1 PRECEDING) FROM emp WINDOW w AS (ORDER BY id) ORDER BY id

@@ -1,0 +1,1 @@
+SELECT rowid, * FROM "{t}" ORDER BY rowid

@@ -1,0 +1,1 @@
+select 'tab\there' as "k""q", x'41' as b

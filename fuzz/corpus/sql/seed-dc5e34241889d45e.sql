@@ -1,0 +1,1 @@
+INSERT INTO summary VALUES ('items', 0), ('updates', 0)

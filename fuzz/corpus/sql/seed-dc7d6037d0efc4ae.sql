@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX t1b ON t1(b)

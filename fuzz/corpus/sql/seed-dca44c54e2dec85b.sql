@@ -1,0 +1,1 @@
+SELECT abs(id) OVER () FROM emp

@@ -1,0 +1,1 @@
+SELECT sum(id) OVER w FROM emp

@@ -1,0 +1,1 @@
+SELECT rowid FROM t ORDER BY vector_distance_cos(emb, ?) LIMIT 10

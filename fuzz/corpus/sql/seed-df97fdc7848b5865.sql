@@ -1,0 +1,1 @@
+SELECT id, sum(salary) OVER (ORDER BY salary) FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, name, v, w FROM p WHERE name = 'a' ORDER BY id

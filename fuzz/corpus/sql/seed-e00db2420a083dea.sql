@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX seq_v

@@ -1,0 +1,1 @@
+SELECT count(*), count(d), sum(a), avg(c), min(b), max(b), total(c), group_concat(b) FROM t1

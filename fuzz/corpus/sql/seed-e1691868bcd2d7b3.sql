@@ -1,0 +1,1 @@
+SELECT y FROM t2 ORDER BY y

@@ -1,0 +1,1 @@
+SELECT id, ntile(20) OVER (ORDER BY id), ntile('2') OVER (ORDER BY id) FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id FROM p WHERE id > 2 AND id <= 5

@@ -1,0 +1,5 @@
+CREATE TABLE t1( x INTEGER PRIMARY KEY, y VARCHAR(16) );
+INSERT INTO t1 VALUES(1, 'true');
+INSERT INTO t1 VALUES(0, 'false');
+INSERT INTO t1 VALUES(2, 'insert');
+INSERT OR REPLACE INTO t1 VALUES(3, 'insert or replace (new)');

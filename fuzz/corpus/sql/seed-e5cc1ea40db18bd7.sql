@@ -1,0 +1,1 @@
+UPDATE t1 SET c = c * 2 WHERE a < 3

@@ -1,0 +1,1 @@
+SELECT typeof(1), typeof(1.0), typeof('a'), typeof(x'00'), typeof(null)

@@ -1,0 +1,1 @@
+UPDATE artist SET id = {} WHERE id = {a}

@@ -1,0 +1,1 @@
+INSERT OR REPLACE INTO t1(a, b) VALUES (2, 'deux')

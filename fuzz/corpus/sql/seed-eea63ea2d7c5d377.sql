@@ -1,0 +1,1 @@
+SELECT q.n, p.id, p.v FROM q JOIN p ON p.name = q.k ORDER BY 1, 2

@@ -1,0 +1,1 @@
+SELECT id, rank() OVER w, sum(salary) OVER w FROM emp WINDOW w AS (PARTITION BY dept ORDER BY salary) ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, CASE WHEN row_number() OVER (ORDER BY id) % 2 = 0 THEN 'even' ELSE coalesce(lag(name) OVER (ORDER BY id), '-') END FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+INSERT INTO g VALUES (1, '1', 1.0, 1), (NULL, NULL, NULL, NULL), (-7, 'abc', 2.75, 'abc'), (42, ' 42', -0.5, x'2a'), (0, '', 0.0, 0.0)

@@ -1,0 +1,1 @@
+SELECT count(DISTINCT dept) OVER () FROM emp

@@ -1,0 +1,1 @@
+SELECT "select" FROM t WHERE lower(b2) = 'ten' COLLATE nocase

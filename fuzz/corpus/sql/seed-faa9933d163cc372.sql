@@ -1,0 +1,1 @@
+INSERT INTO tagref VALUES (1, 'nope')

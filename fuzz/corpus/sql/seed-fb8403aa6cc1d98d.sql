@@ -1,0 +1,1 @@
+SELECT id, group_concat(name) OVER (PARTITION BY dept ORDER BY id), group_concat(name, '|') OVER (ORDER BY salary, id) FROM emp ORDER BY id

@@ -1,0 +1,1 @@
+SELECT b || '-' || a, length(b), upper(b), typeof(d), typeof(c), coalesce(d, c, 'none') FROM t1
