@@ -36,6 +36,27 @@ fn load_row(
     Ok(rowid)
 }
 
+/// Calls `f` with every row of `table` in rowid order.
+fn scan_table(
+    cur: &mut Cursor,
+    src: &Source,
+    table: &crate::sql::catalog::Table,
+    cx: &mut Cx<'_>,
+    f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>,
+) -> Result<bool> {
+    let mut ok = cur.first(cx.pager)?;
+    while ok {
+        load_row(cur, src, table, cx)?;
+        if !f(cx)? {
+            return Ok(false);
+        }
+        // The callback only reads (writes collect their rows first), so the cursor is still
+        // valid.
+        ok = cur.next(cx.pager)?;
+    }
+    Ok(true)
+}
+
 /// Calls `f` with the rows `rowids` of `table` in that order (skipping missing ones).
 fn rows_by_rowid(
     rowids: impl Iterator<Item = i64>,
@@ -740,19 +761,7 @@ fn for_each_row(
             let table = table.clone();
             let mut cur = Cursor::new(table.root, TreeKind::Table);
             match &src.access {
-                Access::Scan => {
-                    let mut ok = cur.first(cx.pager)?;
-                    while ok {
-                        load_row(&cur, src, &table, cx)?;
-                        if !f(cx)? {
-                            return Ok(false);
-                        }
-                        // The callback only reads (writes collect their rows first), so the
-                        // cursor is still valid.
-                        ok = cur.next(cx.pager)?;
-                    }
-                    Ok(true)
-                }
+                Access::Scan => scan_table(&mut cur, src, &table, cx, f),
                 Access::RowidRange { lo, hi, reverse } => {
                     // The first and last rowids in range, as reals (None: unbounded).
                     let start = match lo {
@@ -840,15 +849,7 @@ fn for_each_row(
                     };
                     let Some(hits) = hits else {
                         // Unlimited: a plain scan, sorted by the caller.
-                        let mut ok = cur.first(cx.pager)?;
-                        while ok {
-                            load_row(&cur, src, &table, cx)?;
-                            if !f(cx)? {
-                                return Ok(false);
-                            }
-                            ok = cur.next(cx.pager)?;
-                        }
-                        return Ok(true);
+                        return scan_table(&mut cur, src, &table, cx, f);
                     };
                     rows_by_rowid(hits.into_iter().map(|(r, _)| r), src, &table, cx, f)
                 }
