@@ -19,9 +19,7 @@ use crate::sql::parse::{comment_end, is_comment_start};
 use crate::sql::plan::Expr;
 use crate::storage::btree::{self, Cursor, SeekOp, TreeKind};
 use crate::storage::pager::Pager;
-use crate::storage::record::{
-    compare_record_to_key, decode_record, encode_record, KeyInfo, ValueRef,
-};
+use crate::storage::record::{compare_record_to_key, decode_record, encode_record, ValueRef};
 use crate::storage::schema::{self, SchemaEntry};
 use crate::storage::{PageNo, Value};
 
@@ -307,13 +305,6 @@ fn create_table_as(
     Ok(())
 }
 
-fn key_info(index: &Index) -> KeyInfo {
-    KeyInfo {
-        collations: index.columns.iter().map(|c| c.collation).collect(),
-        desc: index.columns.iter().map(|c| c.desc).collect(),
-    }
-}
-
 /// Fills an index from its table's rows, checking uniqueness.
 fn fill_index(
     index: &Index,
@@ -338,7 +329,7 @@ fn fill_index(
         None => None,
     };
     let (subs, nslots) = (std::mem::take(&mut b.subs), b.slot_count());
-    let info = key_info(index);
+    let info = index.key_info();
     let mut cur = Cursor::new(table.root, TreeKind::Table);
     let mut entries: Vec<(Vec<Value>, i64)> = Vec::new();
     {

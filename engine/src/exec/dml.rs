@@ -18,7 +18,7 @@ use crate::sql::catalog::{object_name, Catalog, Index, Table};
 use crate::sql::coerce::{apply_affinity, Affinity};
 use crate::sql::plan::{Access, Core, Expr, Select, Source, SourceKind};
 use crate::storage::btree::{self, Cursor, SeekOp, TreeKind};
-use crate::storage::record::{compare_record_to_key, encode_record, KeyInfo, RecordView, ValueRef};
+use crate::storage::record::{compare_record_to_key, encode_record, RecordView, ValueRef};
 use crate::storage::Value;
 use crate::vector_index::{self, VecOp, VectorIndexDef};
 
@@ -548,13 +548,6 @@ pub fn bind_delete(
 
 // ----- running ----------------------------------------------------------------------------
 
-pub(super) fn key_info(index: &Index) -> KeyInfo {
-    KeyInfo {
-        collations: index.columns.iter().map(|c| c.collation).collect(),
-        desc: index.columns.iter().map(|c| c.desc).collect(),
-    }
-}
-
 fn constraint_columns(w: &TableWriter, ip: &IndexPlan) -> String {
     ip.index
         .columns
@@ -604,7 +597,7 @@ pub(super) fn index_rowids(
     if key.iter().any(|v| matches!(v, Value::Null)) {
         return Ok(Vec::new());
     }
-    let info = key_info(index);
+    let info = index.key_info();
     let refs: Vec<ValueRef<'_>> = key.iter().map(Value::as_ref).collect();
     let mut cur = Cursor::new(index.root, TreeKind::Index);
     let mut ok = cur.seek_key(cx.pager, &refs, &info, SeekOp::Ge)?;
@@ -651,7 +644,7 @@ pub(super) fn delete_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result
             btree::index_delete(
                 cx.pager,
                 ip.index.root,
-                &key_info(&ip.index),
+                &ip.index.key_info(),
                 &index_record(&key, rowid),
             )?;
         }
@@ -806,7 +799,7 @@ fn write_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
             btree::index_insert(
                 cx.pager,
                 ip.index.root,
-                &key_info(&ip.index),
+                &ip.index.key_info(),
                 &index_record(&key, rowid),
             )?;
         }

@@ -54,6 +54,9 @@ pub struct Cx<'a> {
     pub foreign_keys: bool,
     /// Foreign-key checks queued until the end of the statement.
     pub fk: fkey::FkState,
+    /// The cursors of each seeking source, by slot, kept between its seeks (see
+    /// [`query::SeekState`]).
+    pub seeks: rustc_hash::FxHashMap<usize, query::SeekState>,
 }
 
 impl<'a> Cx<'a> {
@@ -78,6 +81,7 @@ impl<'a> Cx<'a> {
             vector_ops: Vec::new(),
             foreign_keys: false,
             fk: fkey::FkState::default(),
+            seeks: rustc_hash::FxHashMap::default(),
         }
     }
 }

@@ -7,7 +7,6 @@ use crate::sql::parse::Parsed;
 use crate::storage::btree::{integrity_check, TreeCheck, TreeKind};
 use crate::storage::header::offset;
 use crate::storage::pager::Pager;
-use crate::storage::record::KeyInfo;
 use crate::storage::{PageNo, Value};
 
 /// Result column names of a statement that is not a query.
@@ -171,14 +170,10 @@ pub fn schema_pragma(
                 });
             }
             for x in cat.indexes.values() {
-                let info = KeyInfo {
-                    collations: x.columns.iter().map(|c| c.collation).collect(),
-                    desc: x.columns.iter().map(|c| c.desc).collect(),
-                };
                 trees.push(TreeCheck {
                     root: x.root,
                     kind: TreeKind::Index,
-                    key_info: Some(info),
+                    key_info: Some(x.key_info()),
                     name: x.name.clone(),
                 });
             }

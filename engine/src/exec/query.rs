@@ -634,17 +634,25 @@ fn fill_row(
     row: &mut Row,
 ) -> Result<()> {
     let ncols = table.columns.len();
-    row.clear();
+    row.resize(ncols + 1, Value::Null);
     let width = width.min(ncols);
-    let stored = decode_prefix(payload, width, |i| need.get(i) != Some(&false), row)?;
+    let wanted = |i: usize| need.get(i) != Some(&false) && table.rowid_alias != Some(i);
+    let stored = decode_prefix(payload, width, wanted, row)?;
     for (i, c) in table.columns.iter().enumerate().take(width).skip(stored) {
-        row.push(if need.get(i) == Some(&false) { Value::Null } else { c.default_value.clone() });
+        if wanted(i) {
+            row[i] = c.default_value.clone();
+        }
     }
-    row.resize(ncols, Value::Null);
+    // What the query does not read is NULL (the rowid alias is set below).
+    for (i, v) in row.iter_mut().enumerate().take(ncols) {
+        if !matches!(v, Value::Null) && (i >= width || !wanted(i)) && table.rowid_alias != Some(i) {
+            *v = Value::Null;
+        }
+    }
     if let Some(a) = table.rowid_alias {
-        row[a] = Value::Integer(rowid);
+        ValueRef::Integer(rowid).store_into(&mut row[a]);
     }
-    row.push(Value::Integer(rowid));
+    ValueRef::Integer(rowid).store_into(&mut row[ncols]);
     Ok(())
 }
 
@@ -659,13 +667,6 @@ fn as_rowid(v: Value) -> Option<i64> {
             Some(r as i64)
         }
         _ => None,
-    }
-}
-
-fn key_info(index: &crate::sql::catalog::Index) -> KeyInfo {
-    KeyInfo {
-        collations: index.columns.iter().map(|c| c.collation).collect(),
-        desc: index.columns.iter().map(|c| c.desc).collect(),
     }
 }
 
@@ -907,11 +908,17 @@ fn for_each_row(
                 }
                 Access::RowidEq(e) => {
                     let Some(rowid) = as_rowid(eval(e, cx)?) else { return Ok(true) };
-                    if cur.seek_rowid(cx.pager, rowid)? {
-                        load_row(&cur, src, &table, cx)?;
-                        return f(cx);
+                    let mut st = SeekState::take(cx, src.slot, &table, None);
+                    let found = st.table.seek_rowid(cx.pager, rowid)?;
+                    if found {
+                        load_row(&st.table, src, &table, cx)?;
                     }
-                    Ok(true)
+                    cx.seeks.insert(src.slot, st);
+                    if found {
+                        f(cx)
+                    } else {
+                        Ok(true)
+                    }
                 }
                 Access::IndexSeek { index, keys, range, covering, reverse } => {
                     let mut key = Vec::with_capacity(keys.len() + 1);
@@ -939,87 +946,152 @@ fn for_each_row(
                         },
                         None => (None, None),
                     };
-                    let info = key_info(index);
-                    let prefix: Vec<ValueRef<'_>> = key.iter().map(Value::as_ref).collect();
-                    // Where the scan starts and the bound that ends it.
-                    let (start, stop) = if *reverse { (&hi, &lo) } else { (&lo, &hi) };
-                    let op = |incl: bool| match (*reverse, incl) {
-                        (false, true) => SeekOp::Ge,
-                        (false, false) => SeekOp::Gt,
-                        (true, true) => SeekOp::Le,
-                        (true, false) => SeekOp::Lt,
-                    };
-                    let stop = stop.as_ref().map(|(v, incl)| (probe(&prefix, v), *incl));
-                    let mut icur = Cursor::new(index.root, TreeKind::Index);
-                    let mut ok = match start {
-                        Some((v, incl)) => {
-                            icur.seek_key(cx.pager, &probe(&prefix, v), &info, op(*incl))?
-                        }
-                        None => icur.seek_key(cx.pager, &prefix, &info, op(true))?,
-                    };
-                    let ncols = table.columns.len();
-                    while ok {
-                        let (rowid, row) = {
-                            let rec = icur.payload(cx.pager)?;
-                            if compare_record_to_key(&rec, &prefix, &info)? != Ordering::Equal {
-                                break;
-                            }
-                            if let Some((p, incl)) = &stop {
-                                let o = compare_record_to_key(&rec, p, &info)?;
-                                let past =
-                                    if *reverse { Ordering::Less } else { Ordering::Greater };
-                                if o == past || o == Ordering::Equal && !incl {
-                                    break;
-                                }
-                            }
-                            let view = RecordView::parse(&rec)?;
-                            let crate::storage::ValueRef::Integer(rowid) =
-                                view.get(view.len().saturating_sub(1))?
-                            else {
-                                return Err(Error::corrupt_file(format!(
-                                    "index {} entry without a rowid",
-                                    index.name
-                                )));
-                            };
-                            let row = if *covering {
-                                let mut row = vec![Value::Null; ncols + 1];
-                                for (i, ic) in index.columns.iter().enumerate() {
-                                    if let Some(c) = ic.column {
-                                        row[c] = view.get(i)?.to_owned();
-                                    }
-                                }
-                                if let Some(a) = table.rowid_alias {
-                                    row[a] = Value::Integer(rowid);
-                                }
-                                row[ncols] = Value::Integer(rowid);
-                                Some(row)
-                            } else {
-                                None
-                            };
-                            (rowid, row)
-                        };
-                        let found = match row {
-                            Some(row) => {
-                                cx.env[src.slot] = row;
-                                true
-                            }
-                            None if cur.seek_rowid(cx.pager, rowid)? => {
-                                load_row(&cur, src, &table, cx)?;
-                                true
-                            }
-                            None => false,
-                        };
-                        // The callback only reads, so both cursors stay valid.
-                        if found && !f(cx)? {
-                            return Ok(false);
-                        }
-                        ok = if *reverse { icur.prev(cx.pager)? } else { icur.next(cx.pager)? };
-                    }
-                    Ok(true)
+                    let mut st = SeekState::take(cx, src.slot, &table, Some(index.root));
+                    let (icur, info) = st.index.get_or_insert_with(|| {
+                        (Cursor::new(index.root, TreeKind::Index), index.key_info())
+                    });
+                    let more = index_seek(
+                        (&mut st.table, icur, info),
+                        &key,
+                        (lo, hi),
+                        (*covering, *reverse),
+                        index,
+                        src,
+                        &table,
+                        cx,
+                        f,
+                    );
+                    cx.seeks.insert(src.slot, st);
+                    more
                 }
             }
         }
     }
+}
+
+/// What a seeking source keeps between its seeks within one statement: its cursors, so that a
+/// seek landing in the leaf of the last one skips the descent (a join probing with keys in
+/// order), and the index's key description.
+#[derive(Debug)]
+pub struct SeekState {
+    table: Cursor,
+    index: Option<(Cursor, KeyInfo)>,
+}
+
+impl SeekState {
+    /// The state kept for `slot`, or a new one when there is none for these b-trees (the
+    /// table's and, for an index seek, the index's).
+    fn take(
+        cx: &mut Cx<'_>,
+        slot: usize,
+        table: &crate::sql::catalog::Table,
+        index: Option<crate::storage::PageNo>,
+    ) -> SeekState {
+        match cx.seeks.remove(&slot) {
+            Some(st)
+                if st.table.root() == table.root
+                    && st.index.as_ref().map(|(c, _)| c.root()) == index =>
+            {
+                st
+            }
+            _ => SeekState { table: Cursor::new(table.root, TreeKind::Table), index: None },
+        }
+    }
+}
+
+/// One end of an index range: the value and whether it is included.
+type KeyBound = (Value, bool);
+
+/// The rows of an [`Access::IndexSeek`] through the table and index cursors: the index entries
+/// that start with `key` and whose next column lies within `bounds` (in index order), read
+/// forwards or, `reverse`, backwards.
+#[allow(clippy::too_many_arguments)]
+fn index_seek(
+    (cur, icur, info): (&mut Cursor, &mut Cursor, &KeyInfo),
+    key: &[Value],
+    bounds: (Option<KeyBound>, Option<KeyBound>),
+    (covering, reverse): (bool, bool),
+    index: &crate::sql::catalog::Index,
+    src: &Source,
+    table: &crate::sql::catalog::Table,
+    cx: &mut Cx<'_>,
+    f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>,
+) -> Result<bool> {
+    let (lo, hi) = bounds;
+    let prefix: Vec<ValueRef<'_>> = key.iter().map(Value::as_ref).collect();
+    // Where the scan starts and the bound that ends it.
+    let (start, stop) = if reverse { (&hi, &lo) } else { (&lo, &hi) };
+    let op = |incl: bool| match (reverse, incl) {
+        (false, true) => SeekOp::Ge,
+        (false, false) => SeekOp::Gt,
+        (true, true) => SeekOp::Le,
+        (true, false) => SeekOp::Lt,
+    };
+    let stop = stop.as_ref().map(|(v, incl)| (probe(&prefix, v), *incl));
+    let mut ok = match start {
+        Some((v, incl)) => icur.seek_key(cx.pager, &probe(&prefix, v), info, op(*incl))?,
+        None => icur.seek_key(cx.pager, &prefix, info, op(true))?,
+    };
+    let ncols = table.columns.len();
+    if covering {
+        // The columns the index lacks are NULL; the others are overwritten row by row.
+        let row = &mut cx.env[src.slot];
+        row.resize(ncols + 1, Value::Null);
+        for (c, v) in row.iter_mut().enumerate().take(ncols) {
+            if !index.columns.iter().any(|ic| ic.column == Some(c)) {
+                *v = Value::Null;
+            }
+        }
+    }
+    while ok {
+        let rowid = {
+            let rec = icur.payload(cx.pager)?;
+            if compare_record_to_key(&rec, &prefix, info)? != Ordering::Equal {
+                break;
+            }
+            if let Some((p, incl)) = &stop {
+                let o = compare_record_to_key(&rec, p, info)?;
+                let past = if reverse { Ordering::Less } else { Ordering::Greater };
+                if o == past || o == Ordering::Equal && !incl {
+                    break;
+                }
+            }
+            let view = RecordView::parse(&rec)?;
+            let ValueRef::Integer(rowid) = view.get(view.len().saturating_sub(1))? else {
+                return Err(Error::corrupt_file(format!(
+                    "index {} entry without a rowid",
+                    index.name
+                )));
+            };
+            if covering {
+                // The row from the index entry alone, reusing the slot's buffers.
+                let row = &mut cx.env[src.slot];
+                for (i, ic) in index.columns.iter().enumerate() {
+                    if let Some(c) = ic.column {
+                        view.get(i)?.store_into(&mut row[c]);
+                    }
+                }
+                if let Some(a) = table.rowid_alias {
+                    ValueRef::Integer(rowid).store_into(&mut row[a]);
+                }
+                ValueRef::Integer(rowid).store_into(&mut row[ncols]);
+            }
+            rowid
+        };
+        let found = covering || {
+            let found = cur.seek_rowid(cx.pager, rowid)?;
+            if found {
+                load_row(cur, src, table, cx)?;
+            }
+            found
+        };
+        // The callback only reads, so both cursors stay valid.
+        if found && !f(cx)? {
+            return Ok(false);
+        }
+        ok = if reverse { icur.prev(cx.pager)? } else { icur.next(cx.pager)? };
+    }
+    Ok(true)
 }
 
 /// An index key: `prefix` followed by `v`.

@@ -9,7 +9,7 @@ use sqlparser::ast::{self, ColumnOption, Expr as AstExpr, Statement, TableConstr
 use super::coerce::{affinity_of_type, Affinity};
 use super::parse::{parse_one, Parsed};
 use crate::error::{Error, Result};
-use crate::storage::record::Collation;
+use crate::storage::record::{Collation, KeyInfo};
 use crate::storage::schema::SchemaEntry;
 use crate::storage::PageNo;
 
@@ -158,6 +158,17 @@ pub struct Index {
     pub predicate: Option<AstExpr>,
     /// The `CREATE INDEX` text; `None` for automatic indexes.
     pub sql: Option<String>,
+}
+
+impl Index {
+    /// How the index's keys compare: each column's collation and order.
+    #[must_use]
+    pub fn key_info(&self) -> KeyInfo {
+        KeyInfo {
+            collations: self.columns.iter().map(|c| c.collation).collect(),
+            desc: self.columns.iter().map(|c| c.desc).collect(),
+        }
+    }
 }
 
 /// A view.

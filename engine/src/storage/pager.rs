@@ -116,6 +116,9 @@ pub struct Pager {
     validation: Option<[u8; 16]>,
     /// Open savepoints of the write transaction, innermost last.
     savepoints: Vec<Savepoint>,
+    /// Bumped by everything that may change a page's content or the set of pages, so that a
+    /// cursor can tell whether its path is still good.
+    generation: u64,
 }
 
 /// What a savepoint needs to undo the changes made after it: each page's image (and dirty
@@ -161,10 +164,18 @@ impl Pager {
             seq_next: 0,
             validation: None,
             savepoints: Vec::new(),
+            generation: 0,
         };
         pager.begin_read()?;
         pager.end_read()?;
         Ok(pager)
+    }
+
+    /// A number that changes whenever a page may have changed (a write, a rollback, a new
+    /// transaction): a b-tree path recorded at one generation is valid while it lasts.
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The state machine's current state.
@@ -230,6 +241,7 @@ impl Pager {
     /// Idle → Reading: takes a shared lock, recovers a hot journal, reads the header and drops
     /// the cache if another connection changed the file.
     pub fn begin_read(&mut self) -> Result<()> {
+        self.generation += 1;
         self.check_usable()?;
         if self.state != PagerState::Idle {
             return Ok(());
@@ -334,6 +346,7 @@ impl Pager {
 
     /// Reading → Idle.
     pub fn end_read(&mut self) -> Result<()> {
+        self.generation += 1;
         match self.state {
             PagerState::Reading => {
                 self.state = PagerState::Idle;
@@ -349,6 +362,7 @@ impl Pager {
     /// under the busy timeout; from Reading it fails at once with `Busy` if another connection
     /// is writing, since waiting while holding a shared lock could deadlock with that writer.
     pub fn begin_write(&mut self) -> Result<()> {
+        self.generation += 1;
         self.check_usable()?;
         if self.opts.read_only {
             return Err(Error::ReadOnly);
@@ -413,6 +427,7 @@ impl Pager {
     fn insert_page(&mut self, pgno: u32, data: Box<[u8]>, dirty: bool) {
         self.tick += 1;
         if dirty {
+            self.generation += 1;
             self.dirty += 1;
         }
         if let Some(old) = self.cache.insert(pgno, CachedPage { data, dirty, last_used: self.tick })
@@ -506,6 +521,7 @@ impl Pager {
         if self.state != PagerState::Writing {
             return Err(self.not_writing());
         }
+        self.generation += 1;
         self.load(pgno)?;
         let p = self.cache.get_mut(&pgno.0).expect("page was just loaded");
         if let Some(sp) = self.savepoints.last_mut() {
@@ -554,6 +570,7 @@ impl Pager {
 
     /// Undoes every change made since savepoint `depth` was opened; the savepoint stays open.
     pub fn rollback_to_savepoint(&mut self, depth: usize) -> Result<()> {
+        self.generation += 1;
         if self.state != PagerState::Writing {
             return Err(self.not_writing());
         }
@@ -627,6 +644,7 @@ impl Pager {
     /// Allocates a page: from the freelist if it has one, else by growing the file. The page is
     /// returned zeroed and writable.
     pub fn allocate(&mut self) -> Result<PageNo> {
+        self.generation += 1;
         if self.state != PagerState::Writing {
             return Err(self.not_writing());
         }
@@ -687,6 +705,7 @@ impl Pager {
 
     /// Returns a page to the freelist.
     pub fn free(&mut self, pgno: PageNo) -> Result<()> {
+        self.generation += 1;
         if self.state != PagerState::Writing {
             return Err(self.not_writing());
         }
@@ -763,6 +782,7 @@ impl Pager {
         n: u32,
         mut page: impl FnMut(PageNo) -> Result<Vec<u8>>,
     ) -> Result<()> {
+        self.generation += 1;
         if self.state != PagerState::Writing {
             return Err(self.not_writing());
         }
@@ -817,6 +837,7 @@ impl Pager {
 
     /// Writing → Idle: makes the transaction durable (see invariant 4).
     pub fn commit(&mut self) -> Result<()> {
+        self.generation += 1;
         match self.state {
             PagerState::Writing => {}
             PagerState::Reading => return self.end_read(),
@@ -921,6 +942,7 @@ impl Pager {
 
     /// Writing (or Error) → Idle: discards the transaction's changes.
     pub fn rollback(&mut self) -> Result<()> {
+        self.generation += 1;
         match self.state {
             PagerState::Idle => Ok(()),
             PagerState::Reading => self.end_read(),

@@ -127,6 +127,25 @@ impl ValueRef<'_> {
             ValueRef::Blob(b) => Value::Blob(b.to_vec()),
         }
     }
+
+    /// Stores this value into `dst`, in place when `dst` holds a value of the same kind (a
+    /// text or blob reuses its buffer).
+    #[inline]
+    pub fn store_into(&self, dst: &mut Value) {
+        match (*self, dst) {
+            (ValueRef::Integer(i), Value::Integer(x)) => *x = i,
+            (ValueRef::Real(r), Value::Real(x)) => *x = r,
+            (ValueRef::Text(t), Value::Text(s)) => {
+                s.clear();
+                s.push_str(&String::from_utf8_lossy(t));
+            }
+            (ValueRef::Blob(b), Value::Blob(v)) => {
+                v.clear();
+                v.extend_from_slice(b);
+            }
+            (v, dst) => *dst = v.to_owned(),
+        }
+    }
 }
 
 /// A collating sequence: how two TEXT values compare.
@@ -449,26 +468,25 @@ impl<'a> FieldCursor<'a> {
     }
 }
 
-/// Appends the first `n` columns of a record to `out`, reading only those `want` accepts (the
-/// others become NULL). Returns how many of the `n` the record holds: fewer when it was
-/// written before columns were added to its table. Unlike [`RecordView::parse`] it reads the
-/// header only as far as the `n`th column.
+/// Stores the first `n` columns of a record into `out[..n]`, only those `want` accepts (the
+/// others are left as they are), in place where the slot holds a value of the same kind (see
+/// [`ValueRef::store_into`]). Returns how many of the `n` the record holds: fewer when it was
+/// written before columns were added to its table (the rest of `out` is left as it was). Unlike
+/// [`RecordView::parse`] it reads the header only as far as the `n`th column.
 pub fn decode_prefix(
     payload: &[u8],
     n: usize,
     want: impl Fn(usize) -> bool,
-    out: &mut Vec<Value>,
+    out: &mut [Value],
 ) -> Result<usize> {
     let mut cursor = FieldCursor::new(payload)?;
-    for i in 0..n {
+    for (i, slot) in out.iter_mut().enumerate().take(n) {
         let Some((serial, start)) = cursor.next_field()? else { return Ok(i) };
-        out.push(if want(i) {
-            value_from_content(serial, &payload[start..cursor.body_pos]).to_owned()
-        } else {
-            Value::Null
-        });
+        if want(i) {
+            value_from_content(serial, &payload[start..cursor.body_pos]).store_into(slot);
+        }
     }
-    Ok(n)
+    Ok(n.min(out.len()))
 }
 
 /// Field `i` of a record, reading the header only that far; `None` when the record has fewer

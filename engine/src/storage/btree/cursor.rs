@@ -44,13 +44,33 @@ pub struct Cursor {
     budget: u64,
     /// Direction of the current scan (`None` after a seek); changing it starts a new budget.
     forward: Option<bool>,
+    /// The pager's generation when the cursor was last positioned: while it is unchanged the
+    /// path is good, and a seek that lands in the same leaf skips the descent.
+    generation: u64,
+    /// The number of cells of the leaf on top of the stack (`None` when the top is not a leaf),
+    /// so that stepping within a leaf needs no page.
+    leaf_cells: Option<usize>,
 }
 
 impl Cursor {
     /// A cursor on the b-tree rooted at `root`, not yet positioned.
     #[must_use]
     pub fn new(root: PageNo, kind: TreeKind) -> Self {
-        Cursor { root, kind, stack: Vec::with_capacity(8), budget: 0, forward: None }
+        Cursor {
+            root,
+            kind,
+            stack: Vec::with_capacity(8),
+            budget: 0,
+            forward: None,
+            generation: u64::MAX,
+            leaf_cells: None,
+        }
+    }
+
+    /// The root page of the cursor's b-tree.
+    #[must_use]
+    pub fn root(&self) -> PageNo {
+        self.root
     }
 
     /// Whether the cursor is on an entry.
@@ -71,6 +91,54 @@ impl Cursor {
         self.forward = forward;
     }
 
+    /// Records that the cursor is positioned afresh at the pager's current generation.
+    fn positioned(&mut self, pager: &Pager) {
+        self.generation = pager.generation();
+    }
+
+    /// The leaf the cursor is on, if its path is still good (no page changed since it was
+    /// positioned) and the leaf has at least two cells.
+    fn hint_leaf<'p>(&self, pager: &'p mut Pager) -> Result<Option<Node<'p>>> {
+        if self.generation != pager.generation() || self.leaf_cells.is_none() {
+            return Ok(None);
+        }
+        let Some(&(pg, _)) = self.stack.last() else { return Ok(None) };
+        let node = Self::node(pager, pg)?;
+        Ok((node.kind.is_leaf() && node.ncells >= 2).then_some(node))
+    }
+
+    /// Successive seeks often land near each other (a join probing with keys in order): when
+    /// the probe's position lies strictly inside the cursor's current leaf (its first cell
+    /// below the probe, its last not), the position in that leaf, found without a descent.
+    fn seek_in_leaf(
+        &mut self,
+        pager: &mut Pager,
+        cmp: &mut impl FnMut(&[u8]) -> Result<Ordering>,
+    ) -> Result<Option<usize>> {
+        let Some(node) = self.hint_leaf(pager)? else { return Ok(None) };
+        let local = |i: usize| -> Result<Option<&[u8]>> {
+            let info = node.cell(i)?;
+            Ok((info.overflow == 0)
+                .then(|| &node.data[info.payload_off..info.payload_off + info.local_len]))
+        };
+        let n = node.ncells;
+        let (Some(first), Some(last)) = (local(0)?, local(n - 1)?) else { return Ok(None) };
+        if cmp(first)? != Ordering::Less || cmp(last)? == Ordering::Less {
+            return Ok(None);
+        }
+        let (mut lo, mut hi) = (1, n - 1);
+        while lo < hi {
+            let mid = lo.midpoint(hi);
+            let Some(cell) = local(mid)? else { return Ok(None) };
+            if cmp(cell)? == Ordering::Less {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(Some(lo))
+    }
+
     fn push(&mut self, pg: PageNo, i: usize) -> Result<()> {
         if self.budget == 0 {
             return Err(Error::corrupt(
@@ -86,7 +154,21 @@ impl Cursor {
             ));
         }
         self.stack.push((pg, i));
+        self.leaf_cells = None;
         Ok(())
+    }
+
+    /// Pushes a position in a leaf of `n` cells.
+    fn push_leaf(&mut self, pg: PageNo, i: usize, n: usize) -> Result<()> {
+        self.push(pg, i)?;
+        self.leaf_cells = Some(n);
+        Ok(())
+    }
+
+    /// Pops the top of the stack.
+    fn pop(&mut self) {
+        self.stack.pop();
+        self.leaf_cells = None;
     }
 
     fn check_kind(&self, node: &Node<'_>) -> Result<()> {
@@ -102,7 +184,7 @@ impl Cursor {
             let node = Self::node(pager, pg)?;
             self.check_kind(&node)?;
             if node.kind.is_leaf() {
-                self.push(pg, 0)?;
+                self.push_leaf(pg, 0, node.ncells)?;
                 return if node.ncells == 0 { self.forward_from_end(pager) } else { Ok(true) };
             }
             let child = node.child(0)?;
@@ -118,10 +200,10 @@ impl Cursor {
             self.check_kind(&node)?;
             if node.kind.is_leaf() {
                 if node.ncells == 0 {
-                    self.push(pg, 0)?;
+                    self.push_leaf(pg, 0, 0)?;
                     return self.backward_from_start(pager);
                 }
-                self.push(pg, node.ncells - 1)?;
+                self.push_leaf(pg, node.ncells - 1, node.ncells)?;
                 return Ok(true);
             }
             let (n, child) = (node.ncells, node.child(node.ncells)?);
@@ -132,7 +214,7 @@ impl Cursor {
 
     /// The top of the stack is a leaf position at or past its end: move to the next entry.
     fn forward_from_end(&mut self, pager: &mut Pager) -> Result<bool> {
-        self.stack.pop();
+        self.pop();
         while let Some(&(pg, j)) = self.stack.last() {
             let node = Self::node(pager, pg)?;
             if j < node.ncells {
@@ -143,14 +225,14 @@ impl Cursor {
                 self.stack.last_mut().expect("non-empty").1 = j + 1;
                 return self.descend_first(pager, child);
             }
-            self.stack.pop();
+            self.pop();
         }
         Ok(false)
     }
 
     /// The top of the stack is a leaf position before its start: move to the previous entry.
     fn backward_from_start(&mut self, pager: &mut Pager) -> Result<bool> {
-        self.stack.pop();
+        self.pop();
         while let Some(&(pg, j)) = self.stack.last() {
             if j > 0 {
                 let top = self.stack.last_mut().expect("non-empty");
@@ -161,7 +243,7 @@ impl Cursor {
                 let child = Self::node(pager, pg)?.child(j - 1)?;
                 return self.descend_last(pager, child);
             }
-            self.stack.pop();
+            self.pop();
         }
         Ok(false)
     }
@@ -170,6 +252,7 @@ impl Cursor {
     pub fn first(&mut self, pager: &mut Pager) -> Result<bool> {
         self.stack.clear();
         self.start_scan(pager, Some(true));
+        self.positioned(pager);
         self.descend_first(pager, self.root)
     }
 
@@ -177,17 +260,26 @@ impl Cursor {
     pub fn last(&mut self, pager: &mut Pager) -> Result<bool> {
         self.stack.clear();
         self.start_scan(pager, Some(false));
+        self.positioned(pager);
         self.descend_last(pager, self.root)
     }
 
     /// Moves to the next entry; false (and invalid) past the last.
     pub fn next(&mut self, pager: &mut Pager) -> Result<bool> {
         let Some(&(pg, i)) = self.stack.last() else { return Ok(false) };
+        if self.forward == Some(true)
+            && self.generation == pager.generation()
+            && self.leaf_cells.is_some_and(|n| i + 1 < n)
+        {
+            self.stack.last_mut().expect("non-empty").1 = i + 1;
+            return Ok(true);
+        }
         if self.forward != Some(true) {
             self.start_scan(pager, Some(true));
         }
         let node = Self::node(pager, pg)?;
         if node.kind.is_leaf() {
+            self.leaf_cells = Some(node.ncells);
             if i + 1 < node.ncells {
                 self.stack.last_mut().expect("non-empty").1 = i + 1;
                 return Ok(true);
@@ -203,11 +295,20 @@ impl Cursor {
     /// Moves to the previous entry; false (and invalid) before the first.
     pub fn prev(&mut self, pager: &mut Pager) -> Result<bool> {
         let Some(&(pg, i)) = self.stack.last() else { return Ok(false) };
+        if self.forward == Some(false)
+            && self.generation == pager.generation()
+            && self.leaf_cells.is_some()
+            && i > 0
+        {
+            self.stack.last_mut().expect("non-empty").1 = i - 1;
+            return Ok(true);
+        }
         if self.forward != Some(false) {
             self.start_scan(pager, Some(false));
         }
         let node = Self::node(pager, pg)?;
         if node.kind.is_leaf() {
+            self.leaf_cells = Some(node.ncells);
             if i > 0 {
                 self.stack.last_mut().expect("non-empty").1 = i - 1;
                 return Ok(true);
@@ -221,8 +322,31 @@ impl Cursor {
     /// Table b-trees: moves to `rowid` if present (returns true), else to the first entry after
     /// it (or invalid if none) and returns false.
     pub fn seek_rowid(&mut self, pager: &mut Pager, rowid: i64) -> Result<bool> {
+        if let Some(node) = self.hint_leaf(pager)? {
+            let n = node.ncells;
+            if node.rowid_at(0)? <= rowid && rowid <= node.rowid_at(n - 1)? {
+                let (mut lo, mut hi) = (0, n);
+                let mut found = false;
+                while lo < hi {
+                    let mid = lo.midpoint(hi);
+                    match node.rowid_at(mid)?.cmp(&rowid) {
+                        Ordering::Less => lo = mid + 1,
+                        Ordering::Greater => hi = mid,
+                        Ordering::Equal => {
+                            (lo, found) = (mid, true);
+                            break;
+                        }
+                    }
+                }
+                self.stack.last_mut().expect("hint_leaf saw the stack").1 = lo;
+                self.start_scan(pager, None);
+                self.positioned(pager);
+                return Ok(found);
+            }
+        }
         self.stack.clear();
         self.start_scan(pager, None);
+        self.positioned(pager);
         let mut pg = self.root;
         loop {
             let node = Self::node(pager, pg)?;
@@ -235,13 +359,13 @@ impl Cursor {
                         Ordering::Less => lo = mid + 1,
                         Ordering::Greater => hi = mid,
                         Ordering::Equal => {
-                            self.push(pg, mid)?;
+                            self.push_leaf(pg, mid, node.ncells)?;
                             return Ok(true);
                         }
                     }
                 }
                 let n = node.ncells;
-                self.push(pg, lo)?;
+                self.push_leaf(pg, lo, n)?;
                 if lo >= n {
                     self.forward_from_end(pager)?;
                 }
@@ -276,8 +400,15 @@ impl Cursor {
             let o = compare_record_to_key(cell, key, info)?;
             Ok(if strict && o == Ordering::Equal { Ordering::Less } else { o })
         };
+        if let Some(lo) = self.seek_in_leaf(pager, &mut cmp)? {
+            self.stack.last_mut().expect("seek_in_leaf saw the stack").1 = lo;
+            self.start_scan(pager, None);
+            self.positioned(pager);
+            return self.finish_seek(pager, op);
+        }
         self.stack.clear();
         self.start_scan(pager, None);
+        self.positioned(pager);
         let mut pg = self.root;
         loop {
             // The binary search compares cells in place on the page, until (rarely) a cell
@@ -311,16 +442,22 @@ impl Cursor {
                     hi = mid;
                 }
             }
-            self.push(pg, lo)?;
             if leaf {
+                self.push_leaf(pg, lo, n)?;
                 if lo >= n {
                     self.forward_from_end(pager)?;
                 }
                 break;
             }
+            self.push(pg, lo)?;
             let child = Self::node(pager, pg)?.child(lo)?;
             pg = child;
         }
+        self.finish_seek(pager, op)
+    }
+
+    /// After a seek has put the cursor on the lower bound, moves it to the entry `op` asks for.
+    fn finish_seek(&mut self, pager: &mut Pager, op: SeekOp) -> Result<bool> {
         match op {
             SeekOp::Ge | SeekOp::Gt => Ok(self.is_valid()),
             SeekOp::Le | SeekOp::Lt => {

@@ -50,7 +50,7 @@ impl PageKind {
             5 => PageKind::TableInterior,
             10 => PageKind::IndexLeaf,
             13 => PageKind::TableLeaf,
-            other => return Err(Error::corrupt(pgno, format!("invalid b-tree page type {other}"))),
+            other => return Err(bad_page_type(pgno, other)),
         })
     }
 
@@ -179,15 +179,34 @@ fn bad_cell_offset(pgno: PageNo, i: usize, off: usize) -> Error {
     Error::corrupt(pgno, format!("cell {i} offset {off} out of bounds"))
 }
 
+/// The error for an unknown page type byte, built out of line.
+#[cold]
+#[inline(never)]
+fn bad_page_type(pgno: PageNo, b: u8) -> Error {
+    Error::corrupt(pgno, format!("invalid b-tree page type {b}"))
+}
+
+/// The error for a cell count whose pointer array overruns the page, built out of line.
+#[cold]
+#[inline(never)]
+fn cells_do_not_fit(pgno: PageNo, ncells: usize) -> Error {
+    Error::corrupt(pgno, format!("{ncells} cells do not fit on the page"))
+}
+
 impl<'a> Node<'a> {
     /// Parses a page's header and checks that the cell pointer array fits.
+    #[inline(always)]
+    #[allow(
+        clippy::inline_always,
+        reason = "parsed for every cell a scan reads; as a call, its result goes through memory"
+    )]
     pub fn parse(data: &'a [u8], pgno: PageNo, usable: usize) -> Result<Self> {
         let hdr = header_offset(pgno);
         let kind = PageKind::from_byte(data[hdr], pgno)?;
         let ncells = get_u16(data, hdr + 3) as usize;
         let ptr_end = hdr + kind.header_size() + 2 * ncells;
         if ptr_end > usable {
-            return Err(Error::corrupt(pgno, format!("{ncells} cells do not fit on the page")));
+            return Err(cells_do_not_fit(pgno, ncells));
         }
         Ok(Node { data, pgno, kind, hdr, usable, ncells })
     }
