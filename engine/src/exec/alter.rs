@@ -162,23 +162,38 @@ fn without_column(sql: &str, col: usize) -> Result<String> {
 }
 
 /// Removes field `col` from every row of `table` (rows written before an `ADD COLUMN` may be
-/// shorter and keep what they have).
+/// shorter and keep what they have). In a `WITHOUT ROWID` table the column's field is where the
+/// record order puts it, and each entry is replaced under its unchanged primary key.
 fn drop_field(pager: &mut Pager, table: &Table, col: usize) -> Result<()> {
+    let field = if table.without_rowid {
+        table.record_columns().iter().position(|&c| c == col).unwrap_or(col)
+    } else {
+        col
+    };
+    let kind = if table.without_rowid { TreeKind::Index } else { TreeKind::Table };
     let mut rows = Vec::new();
-    let mut cur = Cursor::new(table.root, TreeKind::Table);
+    let mut cur = Cursor::new(table.root, kind);
     let mut ok = cur.first(pager)?;
     while ok {
-        let mut values = decode_record(&cur.payload(pager)?)?;
-        if col < values.len() {
-            values.remove(col);
+        let old = cur.payload(pager)?.into_owned();
+        let mut values = decode_record(&old)?;
+        if field < values.len() {
+            values.remove(field);
             let mut rec = Vec::new();
             encode_record(&values, &mut rec);
-            rows.push((cur.rowid(pager)?, rec));
+            let rowid = if table.without_rowid { 0 } else { cur.rowid(pager)? };
+            rows.push((rowid, old, rec));
         }
         ok = cur.next(pager)?;
     }
-    for (rowid, rec) in rows {
-        btree::table_insert(pager, table.root, rowid, &rec)?;
+    let info = table.pk_key_info();
+    for (rowid, old, rec) in rows {
+        if table.without_rowid {
+            btree::index_delete(pager, table.root, &info, &old)?;
+            btree::index_insert(pager, table.root, &info, &rec)?;
+        } else {
+            btree::table_insert(pager, table.root, rowid, &rec)?;
+        }
     }
     Ok(())
 }

@@ -36,7 +36,23 @@ fn load_row(
     Ok(rowid)
 }
 
-/// Calls `f` with every row of `table` in rowid order.
+/// Reads the entry at `cur` of a `WITHOUT ROWID` table's b-tree into `src`'s slot; `order` is
+/// the table's [`record_columns`](crate::sql::catalog::Table::record_columns).
+fn load_keyed_row(
+    cur: &Cursor,
+    src: &Source,
+    table: &crate::sql::catalog::Table,
+    order: &[usize],
+    cx: &mut Cx<'_>,
+) -> Result<()> {
+    let mut row = std::mem::take(&mut cx.env[src.slot]);
+    fill_keyed_row(&cur.payload(cx.pager)?, table, order, &mut row)?;
+    cx.env[src.slot] = row;
+    Ok(())
+}
+
+/// Calls `f` with every row of `table` in rowid order (primary key order for a `WITHOUT
+/// ROWID` table, whose cursor `cur` is on its index b-tree).
 fn scan_table(
     cur: &mut Cursor,
     src: &Source,
@@ -44,9 +60,14 @@ fn scan_table(
     cx: &mut Cx<'_>,
     f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>,
 ) -> Result<bool> {
+    let order = if table.without_rowid { table.record_columns() } else { Vec::new() };
     let mut ok = cur.first(cx.pager)?;
     while ok {
-        load_row(cur, src, table, cx)?;
+        if table.without_rowid {
+            load_keyed_row(cur, src, table, &order, cx)?;
+        } else {
+            load_row(cur, src, table, cx)?;
+        }
         if !f(cx)? {
             return Ok(false);
         }
@@ -648,6 +669,107 @@ fn fill_row(
     Ok(())
 }
 
+/// Reads a row of a `WITHOUT ROWID` table from its b-tree entry: the columns in table order
+/// (those a short record lacks take their defaults) followed by NULL, as the table has no rowid.
+pub fn keyed_row(payload: &[u8], table: &crate::sql::catalog::Table) -> Result<Row> {
+    let mut row = Vec::with_capacity(table.columns.len() + 1);
+    fill_keyed_row(payload, table, &table.record_columns(), &mut row)?;
+    Ok(row)
+}
+
+/// [`keyed_row`] into `row`; `order` is the table's
+/// [`record_columns`](crate::sql::catalog::Table::record_columns).
+fn fill_keyed_row(
+    payload: &[u8],
+    table: &crate::sql::catalog::Table,
+    order: &[usize],
+    row: &mut Row,
+) -> Result<()> {
+    let ncols = table.columns.len();
+    row.clear();
+    row.resize(ncols + 1, Value::Null);
+    let view = RecordView::parse(payload)?;
+    for (i, &c) in order.iter().enumerate().rev() {
+        row[c] = if i < view.len() {
+            view.get(i)?.to_owned()
+        } else {
+            table.columns[c].default_value.clone()
+        };
+    }
+    Ok(())
+}
+
+/// `WITHOUT ROWID`: the field of each primary key column in the entries of `index` (the key
+/// columns of the index, then the primary key columns it lacks).
+fn pk_fields(table: &crate::sql::catalog::Table, index: &crate::sql::catalog::Index) -> Vec<usize> {
+    if index.primary_key {
+        return (0..table.pk.len()).collect();
+    }
+    let suffix = table.pk_suffix(index);
+    let n = index.columns.len();
+    table
+        .pk
+        .iter()
+        .map(|p| {
+            let same = |ic: &crate::sql::catalog::IndexColumn| {
+                ic.column == p.column && ic.collation == p.collation
+            };
+            index
+                .columns
+                .iter()
+                .position(same)
+                .unwrap_or_else(|| n + suffix.iter().position(same).unwrap_or(0))
+        })
+        .collect()
+}
+
+/// What an index entry leads to.
+enum Hit {
+    /// The row itself (a covering entry, or a `WITHOUT ROWID` table's own entry).
+    Row(Row),
+    /// The row with this rowid.
+    Rowid(i64),
+    /// The row of a `WITHOUT ROWID` table with this primary key.
+    Key(Vec<Value>),
+}
+
+/// What an entry `rec` (parsed: `view`) of `index` on a `WITHOUT ROWID` table leads to: the
+/// row (from the table's own entry, or built from a covering entry with the primary key) or the
+/// primary key to look up. `layout` holds the table's record columns and the entry's
+/// [`pk_fields`].
+fn keyed_hit(
+    rec: &[u8],
+    view: &RecordView<'_>,
+    table: &crate::sql::catalog::Table,
+    index: &crate::sql::catalog::Index,
+    (order, pk_at): (&[usize], &[usize]),
+    covering: bool,
+) -> Result<Hit> {
+    let ncols = table.columns.len();
+    if index.primary_key {
+        let mut row = Vec::with_capacity(ncols + 1);
+        fill_keyed_row(rec, table, order, &mut row)?;
+        return Ok(Hit::Row(row));
+    }
+    let key =
+        pk_at.iter().map(|&i| view.get(i).map(|v| v.to_owned())).collect::<Result<Vec<_>>>()?;
+    if !covering {
+        return Ok(Hit::Key(key));
+    }
+    let mut row = vec![Value::Null; ncols + 1];
+    for (i, ic) in index.columns.iter().enumerate() {
+        if let Some(c) = ic.column {
+            row[c] = view.get(i)?.to_owned();
+        }
+    }
+    for (p, v) in table.pk.iter().zip(key) {
+        if let Some(c) = p.column {
+            row[c] = v;
+        }
+    }
+    Ok(Hit::Row(row))
+}
+
 /// Converts a value to an exact rowid if it is one.
 fn as_rowid(v: Value) -> Option<i64> {
     match apply_affinity(v, Affinity::Numeric) {
@@ -759,7 +881,15 @@ fn for_each_row(
                 return Ok(true);
             }
             let table = table.clone();
-            let mut cur = Cursor::new(table.root, TreeKind::Table);
+            if table.without_rowid && !matches!(src.access, Access::Scan | Access::IndexSeek { .. })
+            {
+                return Err(Error::Unsupported(format!(
+                    "this access path to WITHOUT ROWID table {} is not supported",
+                    table.name
+                )));
+            }
+            let kind = if table.without_rowid { TreeKind::Index } else { TreeKind::Table };
+            let mut cur = Cursor::new(table.root, kind);
             match &src.access {
                 Access::Scan => scan_table(&mut cur, src, &table, cx, f),
                 Access::RowidRange { lo, hi, reverse } => {
@@ -958,8 +1088,14 @@ fn for_each_row(
                         None => icur.seek_key(cx.pager, &prefix, &info, op(true))?,
                     };
                     let ncols = table.columns.len();
+                    let (order, pk_at) = if table.without_rowid {
+                        (table.record_columns(), pk_fields(&table, index))
+                    } else {
+                        (Vec::new(), Vec::new())
+                    };
+                    let pk_info = table.pk_key_info();
                     while ok {
-                        let (rowid, row) = {
+                        let hit = {
                             let rec = icur.payload(cx.pager)?;
                             if compare_record_to_key(&rec, &prefix, &info)? != Ordering::Equal {
                                 break;
@@ -973,41 +1109,60 @@ fn for_each_row(
                                 }
                             }
                             let view = RecordView::parse(&rec)?;
-                            let crate::storage::ValueRef::Integer(rowid) =
-                                view.get(view.len().saturating_sub(1))?
-                            else {
-                                return Err(Error::corrupt_file(format!(
-                                    "index {} entry without a rowid",
-                                    index.name
-                                )));
-                            };
-                            let row = if *covering {
-                                let mut row = vec![Value::Null; ncols + 1];
-                                for (i, ic) in index.columns.iter().enumerate() {
-                                    if let Some(c) = ic.column {
-                                        row[c] = view.get(i)?.to_owned();
-                                    }
-                                }
-                                if let Some(a) = table.rowid_alias {
-                                    row[a] = Value::Integer(rowid);
-                                }
-                                row[ncols] = Value::Integer(rowid);
-                                Some(row)
+                            if table.without_rowid {
+                                keyed_hit(&rec, &view, &table, index, (&order, &pk_at), *covering)?
                             } else {
-                                None
-                            };
-                            (rowid, row)
+                                let crate::storage::ValueRef::Integer(rowid) =
+                                    view.get(view.len().saturating_sub(1))?
+                                else {
+                                    return Err(Error::corrupt_file(format!(
+                                        "index {} entry without a rowid",
+                                        index.name
+                                    )));
+                                };
+                                if *covering {
+                                    let mut row = vec![Value::Null; ncols + 1];
+                                    for (i, ic) in index.columns.iter().enumerate() {
+                                        if let Some(c) = ic.column {
+                                            row[c] = view.get(i)?.to_owned();
+                                        }
+                                    }
+                                    if let Some(a) = table.rowid_alias {
+                                        row[a] = Value::Integer(rowid);
+                                    }
+                                    row[ncols] = Value::Integer(rowid);
+                                    Hit::Row(row)
+                                } else {
+                                    Hit::Rowid(rowid)
+                                }
+                            }
                         };
-                        let found = match row {
-                            Some(row) => {
+                        let found = match hit {
+                            Hit::Row(row) => {
                                 cx.env[src.slot] = row;
                                 true
                             }
-                            None if cur.seek_rowid(cx.pager, rowid)? => {
-                                load_row(&cur, src, &table, cx)?;
-                                true
+                            Hit::Rowid(rowid) => {
+                                let found = cur.seek_rowid(cx.pager, rowid)?;
+                                if found {
+                                    load_row(&cur, src, &table, cx)?;
+                                }
+                                found
                             }
-                            None => false,
+                            Hit::Key(key) => {
+                                let refs: Vec<ValueRef<'_>> =
+                                    key.iter().map(Value::as_ref).collect();
+                                let found = cur.seek_key(cx.pager, &refs, &pk_info, SeekOp::Ge)?
+                                    && compare_record_to_key(
+                                        &cur.payload(cx.pager)?,
+                                        &refs,
+                                        &pk_info,
+                                    )? == Ordering::Equal;
+                                if found {
+                                    load_keyed_row(&cur, src, &table, &order, cx)?;
+                                }
+                                found
+                            }
                         };
                         // The callback only reads, so both cursors stay valid.
                         if found && !f(cx)? {
@@ -1124,7 +1279,15 @@ fn explain_body(body: &Body, parent: i64, rows: &mut Vec<Vec<Value>>) {
                                 cols.push(bound_names(&col, r.lo.is_some(), r.hi.is_some()));
                             }
                             let kind = if *covering { "COVERING INDEX" } else { "INDEX" };
-                            if cols.is_empty() {
+                            if index.primary_key && t.without_rowid {
+                                // The table's own b-tree.
+                                if cols.is_empty() {
+                                    format!("SCAN {}", t.name)
+                                } else {
+                                    let cols = cols.join(" AND ");
+                                    format!("SEARCH {} USING PRIMARY KEY ({cols})", t.name)
+                                }
+                            } else if cols.is_empty() {
                                 format!("SCAN {} USING {kind} {}", t.name, index.name)
                             } else {
                                 format!(
