@@ -161,6 +161,18 @@ fn without_column(sql: &str, col: usize) -> Result<String> {
     Ok(format!("{}{}", &sql[..from], &sql[to..]))
 }
 
+/// The `CREATE TABLE` text with `column_def` added after the last column definition (before
+/// the table constraints, where SQLite's `ALTER TABLE ADD COLUMN` puts it).
+pub fn with_column(sql: &str, column_def: &str) -> Result<String> {
+    let toks = tokenize(sql);
+    let bad = || Error::corrupt_file(format!("cannot find the columns of {sql:?}"));
+    let (items, close) = table_items(sql, &toks).ok_or_else(bad)?;
+    // The comma before the first table constraint, or the closing parenthesis.
+    let at = items.iter().find(|i| !i.column).map_or(Some(close), |i| i.first.checked_sub(1));
+    let pos = toks.get(at.ok_or_else(bad)?).ok_or_else(bad)?.start;
+    Ok(format!("{}, {column_def}{}", &sql[..pos], &sql[pos..]))
+}
+
 /// Removes field `col` from every row of `table` (rows written before an `ADD COLUMN` may be
 /// shorter and keep what they have). In a `WITHOUT ROWID` table the column's field is where the
 /// record order puts it, and each entry is replaced under its unchanged primary key.

@@ -507,6 +507,10 @@ fn drop_object(
     };
     let entry = find_entry(pager, name)?.filter(|(_, e)| e.kind == want);
     let Some((rowid, e)) = entry else {
+        if want == "index" && cat.indexes.contains_key(&name.to_ascii_lowercase()) {
+            // The primary key of a WITHOUT ROWID table: the table's own b-tree.
+            return err("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped");
+        }
         if if_exists {
             return Ok(());
         }
@@ -541,7 +545,6 @@ fn drop_object(
         btree::drop_tree(pager, PageNo(e.rootpage))?;
     }
     schema::remove_entry(pager, rowid)?;
-    let _ = cat;
     Ok(())
 }
 
@@ -617,12 +620,9 @@ fn alter_table(at: &ast::AlterTable, pager: &mut Pager, cat: &Catalog) -> Result
                     return err("table vanished");
                 };
                 let sql = e.sql.clone().unwrap_or_default();
-                let close = sql.rfind(')').ok_or_else(|| {
-                    Error::corrupt_file("CREATE TABLE without a closing parenthesis")
-                })?;
-                e.sql = Some(format!("{}, {}{}", &sql[..close], column_def, &sql[close..]));
-                schema::remove_entry(pager, rowid)?;
-                schema::add_entry(pager, &e)?;
+                e.sql = Some(super::alter::with_column(&sql, &column_def.to_string())?);
+                // In place: SQLite reads the table's row before its automatic indexes' rows.
+                schema::update_entry(pager, rowid, &e)?;
             }
             other => return err(format!("unsupported ALTER TABLE operation: {other}")),
         }

@@ -65,8 +65,10 @@ pub struct TableWriter {
     pub table: Arc<Table>,
     /// Slot holding the row being written.
     pub slot: usize,
-    /// Its indexes.
+    /// Its indexes (not the primary key of a `WITHOUT ROWID` table, which is the table).
     pub indexes: Vec<IndexPlan>,
+    /// The primary key of a `WITHOUT ROWID` table.
+    pub key_index: Option<Arc<Index>>,
     /// `CHECK` constraints with their text.
     pub checks: Vec<(String, Expr)>,
     /// Column defaults (bound, constant).
@@ -178,9 +180,11 @@ pub(super) fn writer(
     slot: usize,
 ) -> Result<TableWriter> {
     let mut indexes = Vec::new();
+    let mut key_index = None;
     for idx in cat.indexes_of(&table.name) {
         if idx.primary_key && table.without_rowid {
             // The table's own b-tree, written with the row.
+            key_index = Some(idx);
             continue;
         }
         let mut keys = Vec::with_capacity(idx.columns.len());
@@ -223,7 +227,17 @@ pub(super) fn writer(
         });
     }
     b.pop_scope();
-    Ok(TableWriter { table, slot, indexes, checks, defaults, vectors, fk: None, triggers: None })
+    Ok(TableWriter {
+        table,
+        slot,
+        indexes,
+        key_index,
+        checks,
+        defaults,
+        vectors,
+        fk: None,
+        triggers: None,
+    })
 }
 
 fn assignments(
@@ -828,68 +842,56 @@ fn check_row(
             return Err(Error::Constraint(format!("CHECK constraint failed: {text}")));
         }
     }
-    // The rowid or primary key itself.
     let Some(key) = row_key(t, &cx.env[w.slot]) else {
         return Err(Error::Misuse("a row to write has no rowid".into()));
     };
-    let taken = match &key {
-        RowKey::Rowid(rowid) => {
-            Cursor::new(t.root, TreeKind::Table).seek_rowid(cx.pager, *rowid)?
-        }
-        RowKey::Pk(pk) => seek_pk(t, pk, &mut Cursor::new(t.root, TreeKind::Index), cx)?,
-    };
-    if taken {
-        if let Some(u) = upsert {
-            let on_key = match &key {
-                RowKey::Rowid(_) => u.target.iter().all(|&c| Some(c) == t.rowid_alias),
-                RowKey::Pk(_) => {
-                    u.target.len() == t.pk.len()
-                        && t.pk.iter().all(|p| p.column.is_some_and(|c| u.target.contains(&c)))
-                }
-            };
-            if u.target.is_empty() || on_key {
-                return Ok(if u.assignments.is_some() {
-                    Outcome::Upsert(key)
-                } else {
-                    Outcome::Skip
-                });
-            }
-        }
-        match conflict {
-            Conflict::Ignore => return Ok(Outcome::Skip),
-            Conflict::Replace => delete_by_key(w, &key, cx)?,
-            _ => {
-                let cols = if t.without_rowid {
-                    t.pk.iter()
-                        .filter_map(|p| p.column)
-                        .map(|c| format!("{}.{}", t.name, t.columns[c].name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                } else {
-                    let col = t
-                        .rowid_alias
-                        .map_or_else(|| "rowid".to_string(), |a| t.columns[a].name.clone());
-                    format!("{}.{col}", t.name)
-                };
-                return Err(Error::Constraint(format!("UNIQUE constraint failed: {cols}")));
-            }
+    // Uniqueness: the rowid or primary key (`None`), then the unique indexes — but an
+    // upsert's target first, as SQLite checks it.
+    let mut order: Vec<Option<&IndexPlan>> = std::iter::once(None)
+        .chain(w.indexes.iter().filter(|ip| ip.index.unique).map(Some))
+        .collect();
+    if t.without_rowid {
+        // SQLite checks the unique indexes of a WITHOUT ROWID table newest first: those of
+        // CREATE INDEX, then the constraints' automatic ones from the last to the first, the
+        // primary key among them.
+        let pk = w.key_index.as_deref().and_then(auto_number);
+        order.sort_by_key(|c| match c.map_or(pk, |ip| auto_number(&ip.index)) {
+            Some(n) => (1, std::cmp::Reverse(n)),
+            None if c.is_none() => (1, std::cmp::Reverse(0)),
+            None => (0, std::cmp::Reverse(0)),
+        });
+    }
+    if let Some(u) = upsert.filter(|u| !u.target.is_empty()) {
+        if let Some(pos) = order.iter().position(|c| upsert_targets(u, t, *c)) {
+            let c = order.remove(pos);
+            order.insert(0, c);
         }
     }
-    for ip in &w.indexes {
-        if !ip.index.unique {
-            continue;
-        }
-        let Some(k) = index_key(ip, cx)? else { continue };
-        let others = unique_conflicts(w, ip, &k, cx)?;
-        if others.is_empty() {
-            continue;
-        }
+    for c in order {
+        let others = match c {
+            None => {
+                let taken = match &key {
+                    RowKey::Rowid(rowid) => {
+                        Cursor::new(t.root, TreeKind::Table).seek_rowid(cx.pager, *rowid)?
+                    }
+                    RowKey::Pk(pk) => {
+                        seek_pk(t, pk, &mut Cursor::new(t.root, TreeKind::Index), cx)?
+                    }
+                };
+                if taken {
+                    vec![key.clone()]
+                } else {
+                    Vec::new()
+                }
+            }
+            Some(ip) => match index_key(ip, cx)? {
+                Some(k) => unique_conflicts(w, ip, &k, cx)?,
+                None => Vec::new(),
+            },
+        };
+        let Some(first) = others.first().cloned() else { continue };
         if let Some(u) = upsert {
-            let cols: Vec<usize> = ip.index.columns.iter().filter_map(|c| c.column).collect();
-            if u.target.is_empty()
-                || (u.target.len() == cols.len() && u.target.iter().all(|c| cols.contains(c)))
-            {
-                let first = others.into_iter().next().expect("not empty");
+            if u.target.is_empty() || upsert_targets(u, t, c) {
                 return Ok(if u.assignments.is_some() {
                     Outcome::Upsert(first)
                 } else {
@@ -905,14 +907,46 @@ fn check_row(
                 }
             }
             _ => {
-                return Err(Error::Constraint(format!(
-                    "UNIQUE constraint failed: {}",
-                    constraint_columns(w, ip)
-                )))
+                let cols = match c {
+                    Some(ip) => constraint_columns(w, ip),
+                    None if t.without_rowid => {
+                        t.pk.iter()
+                            .filter_map(|p| p.column)
+                            .map(|c| format!("{}.{}", t.name, t.columns[c].name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                    None => {
+                        let col = t
+                            .rowid_alias
+                            .map_or_else(|| "rowid".to_string(), |a| t.columns[a].name.clone());
+                        format!("{}.{col}", t.name)
+                    }
+                };
+                return Err(Error::Constraint(format!("UNIQUE constraint failed: {cols}")));
             }
         }
     }
     Ok(Outcome::Write)
+}
+
+/// The number `n` of an automatic index `sqlite_autoindex_<table>_<n>`.
+fn auto_number(index: &Index) -> Option<usize> {
+    if index.sql.is_some() {
+        return None;
+    }
+    index.name.rsplit('_').next()?.parse().ok()
+}
+
+/// Whether the target columns of an upsert name the uniqueness constraint `c`: a unique
+/// index, or (`None`) the rowid or the primary key of a `WITHOUT ROWID` table.
+fn upsert_targets(u: &Upsert, t: &Table, c: Option<&IndexPlan>) -> bool {
+    let cols: Vec<usize> = match c {
+        Some(ip) => ip.index.columns.iter().filter_map(|c| c.column).collect(),
+        None if t.without_rowid => t.pk.iter().filter_map(|p| p.column).collect(),
+        None => return u.target.iter().all(|&c| Some(c) == t.rowid_alias),
+    };
+    u.target.len() == cols.len() && u.target.iter().all(|c| cols.contains(c))
 }
 
 /// Writes the row in the writer's slot with its index entries.

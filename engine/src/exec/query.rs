@@ -691,12 +691,21 @@ fn fill_keyed_row(
     let view = RecordView::parse(payload)?;
     for (i, &c) in order.iter().enumerate().rev() {
         row[c] = if i < view.len() {
-            view.get(i)?.to_owned()
+            stored_value(view.get(i)?.to_owned(), table, c)
         } else {
             table.columns[c].default_value.clone()
         };
     }
     Ok(())
+}
+
+/// The value of column `c` of `table` read from a record field: SQLite stores a whole REAL as
+/// an integer, which reads back as REAL.
+fn stored_value(v: Value, table: &crate::sql::catalog::Table, c: usize) -> Value {
+    match v {
+        Value::Integer(i) if table.columns[c].affinity == Affinity::Real => Value::Real(i as f64),
+        v => v,
+    }
 }
 
 /// `WITHOUT ROWID`: the field of each primary key column in the entries of `index` (the key
@@ -759,12 +768,12 @@ fn keyed_hit(
     let mut row = vec![Value::Null; ncols + 1];
     for (i, ic) in index.columns.iter().enumerate() {
         if let Some(c) = ic.column {
-            row[c] = view.get(i)?.to_owned();
+            row[c] = stored_value(view.get(i)?.to_owned(), table, c);
         }
     }
     for (p, v) in table.pk.iter().zip(key) {
         if let Some(c) = p.column {
-            row[c] = v;
+            row[c] = stored_value(v, table, c);
         }
     }
     Ok(Hit::Row(row))
