@@ -644,29 +644,7 @@ pub(super) fn index_rows(
     let mut ok = cur.seek_key(cx.pager, &refs, &info, SeekOp::Ge)?;
     let mut out = Vec::new();
     // Where the primary key of a WITHOUT ROWID table sits in each entry.
-    let pk_at: Vec<usize> = if table.without_rowid {
-        let suffix = table.pk_suffix(index);
-        let n = index.columns.len();
-        table
-            .pk
-            .iter()
-            .map(|p| {
-                let same = |ic: &crate::sql::catalog::IndexColumn| {
-                    ic.column == p.column && ic.collation == p.collation
-                };
-                index
-                    .columns
-                    .iter()
-                    .position(same)
-                    .or_else(|| suffix.iter().position(same).map(|i| n + i))
-                    .ok_or_else(|| {
-                        Error::corrupt_file(format!("index {} lacks the key", index.name))
-                    })
-            })
-            .collect::<Result<_>>()?
-    } else {
-        Vec::new()
-    };
+    let pk_at = if table.without_rowid { table.pk_fields(index) } else { Vec::new() };
     while ok {
         let rec = cur.payload(cx.pager)?;
         if compare_record_to_key(&rec, &refs, &info)? != Ordering::Equal {

@@ -689,6 +689,8 @@ fn fill_keyed_row(
     row.clear();
     row.resize(ncols + 1, Value::Null);
     let view = RecordView::parse(payload)?;
+    // Backwards, so that a column the key holds twice (under two collations) takes its first
+    // field.
     for (i, &c) in order.iter().enumerate().rev() {
         row[c] = if i < view.len() {
             stored_value(view.get(i)?.to_owned(), table, c)
@@ -708,30 +710,6 @@ fn stored_value(v: Value, table: &crate::sql::catalog::Table, c: usize) -> Value
     }
 }
 
-/// `WITHOUT ROWID`: the field of each primary key column in the entries of `index` (the key
-/// columns of the index, then the primary key columns it lacks).
-fn pk_fields(table: &crate::sql::catalog::Table, index: &crate::sql::catalog::Index) -> Vec<usize> {
-    if index.primary_key {
-        return (0..table.pk.len()).collect();
-    }
-    let suffix = table.pk_suffix(index);
-    let n = index.columns.len();
-    table
-        .pk
-        .iter()
-        .map(|p| {
-            let same = |ic: &crate::sql::catalog::IndexColumn| {
-                ic.column == p.column && ic.collation == p.collation
-            };
-            index
-                .columns
-                .iter()
-                .position(same)
-                .unwrap_or_else(|| n + suffix.iter().position(same).unwrap_or(0))
-        })
-        .collect()
-}
-
 /// What an index entry leads to.
 enum Hit {
     /// The row itself (a covering entry, or a `WITHOUT ROWID` table's own entry).
@@ -745,7 +723,7 @@ enum Hit {
 /// What an entry `rec` (parsed: `view`) of `index` on a `WITHOUT ROWID` table leads to: the
 /// row (from the table's own entry, or built from a covering entry with the primary key) or the
 /// primary key to look up. `layout` holds the table's record columns and the entry's
-/// [`pk_fields`].
+/// [`pk_fields`](crate::sql::catalog::Table::pk_fields).
 fn keyed_hit(
     rec: &[u8],
     view: &RecordView<'_>,
@@ -1098,7 +1076,7 @@ fn for_each_row(
                     };
                     let ncols = table.columns.len();
                     let (order, pk_at) = if table.without_rowid {
-                        (table.record_columns(), pk_fields(&table, index))
+                        (table.record_columns(), table.pk_fields(index))
                     } else {
                         (Vec::new(), Vec::new())
                     };

@@ -170,6 +170,26 @@ impl Table {
             .cloned()
             .collect()
     }
+
+    /// `WITHOUT ROWID`: the field of each primary key column in the entries of `index`, among
+    /// its key columns or in the [`pk_suffix`](Table::pk_suffix) after them.
+    #[must_use]
+    pub fn pk_fields(&self, index: &Index) -> Vec<usize> {
+        let suffix = self.pk_suffix(index);
+        let n = index.columns.len();
+        self.pk
+            .iter()
+            .map(|p| {
+                let same = |ic: &IndexColumn| ic.column == p.column && ic.collation == p.collation;
+                index
+                    .columns
+                    .iter()
+                    .position(same)
+                    .or_else(|| suffix.iter().position(same).map(|i| n + i))
+                    .expect("the suffix holds the key columns the index lacks")
+            })
+            .collect()
+    }
 }
 
 /// One key column of an index.
