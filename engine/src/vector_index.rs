@@ -139,6 +139,13 @@ pub fn new_params(
     column: &str,
     options: &str,
 ) -> Result<(usize, VectorType, IndexParams)> {
+    if table.without_rowid {
+        // Graph nodes are keyed by rowid.
+        return Err(Error::Unsupported(format!(
+            "vector indexes on WITHOUT ROWID tables are not supported (table {})",
+            table.name
+        )));
+    }
     let col = table
         .column_index(column)
         .ok_or_else(|| Error::Sql(format!("no such column: {column}")))?;

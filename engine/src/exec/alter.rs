@@ -161,24 +161,51 @@ fn without_column(sql: &str, col: usize) -> Result<String> {
     Ok(format!("{}{}", &sql[..from], &sql[to..]))
 }
 
+/// The `CREATE TABLE` text with `column_def` added after the last column definition (before
+/// the table constraints, where SQLite's `ALTER TABLE ADD COLUMN` puts it).
+pub fn with_column(sql: &str, column_def: &str) -> Result<String> {
+    let toks = tokenize(sql);
+    let bad = || Error::corrupt_file(format!("cannot find the columns of {sql:?}"));
+    let (items, close) = table_items(sql, &toks).ok_or_else(bad)?;
+    // The comma before the first table constraint, or the closing parenthesis.
+    let at = items.iter().find(|i| !i.column).map_or(Some(close), |i| i.first.checked_sub(1));
+    let pos = toks.get(at.ok_or_else(bad)?).ok_or_else(bad)?.start;
+    Ok(format!("{}, {column_def}{}", &sql[..pos], &sql[pos..]))
+}
+
 /// Removes field `col` from every row of `table` (rows written before an `ADD COLUMN` may be
-/// shorter and keep what they have).
+/// shorter and keep what they have). In a `WITHOUT ROWID` table the column's field is where the
+/// record order puts it, and each entry is replaced under its unchanged primary key.
 fn drop_field(pager: &mut Pager, table: &Table, col: usize) -> Result<()> {
+    let field = if table.without_rowid {
+        table.record_columns().iter().position(|&c| c == col).unwrap_or(col)
+    } else {
+        col
+    };
+    let kind = if table.without_rowid { TreeKind::Index } else { TreeKind::Table };
     let mut rows = Vec::new();
-    let mut cur = Cursor::new(table.root, TreeKind::Table);
+    let mut cur = Cursor::new(table.root, kind);
     let mut ok = cur.first(pager)?;
     while ok {
-        let mut values = decode_record(&cur.payload(pager)?)?;
-        if col < values.len() {
-            values.remove(col);
+        let old = cur.payload(pager)?.into_owned();
+        let mut values = decode_record(&old)?;
+        if field < values.len() {
+            values.remove(field);
             let mut rec = Vec::new();
             encode_record(&values, &mut rec);
-            rows.push((cur.rowid(pager)?, rec));
+            let rowid = if table.without_rowid { 0 } else { cur.rowid(pager)? };
+            rows.push((rowid, old, rec));
         }
         ok = cur.next(pager)?;
     }
-    for (rowid, rec) in rows {
-        btree::table_insert(pager, table.root, rowid, &rec)?;
+    let info = table.pk_key_info();
+    for (rowid, old, rec) in rows {
+        if table.without_rowid {
+            btree::index_delete(pager, table.root, &info, &old)?;
+            btree::index_insert(pager, table.root, &info, &rec)?;
+        } else {
+            btree::table_insert(pager, table.root, rowid, &rec)?;
+        }
     }
     Ok(())
 }

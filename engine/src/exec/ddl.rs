@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use sqlparser::ast::{self, AlterTableOperation, ObjectType, Statement};
 
 use super::eval::{eval, eval_true};
-use super::query::{run_select, table_row};
+use super::query::{keyed_row, run_select, table_row};
 use super::Cx;
 use crate::error::{Error, Result};
 use crate::functions::FnContext;
@@ -200,16 +200,15 @@ fn create_table(
     }
     let text = normalized_create(sql, "TABLE");
     let (table, autos) = table_from_create(ct, PageNo(0), &text)?;
-    if table.without_rowid {
-        return Err(Error::Unsupported("WITHOUT ROWID tables cannot be created yet".into()));
-    }
     let mut seen = std::collections::HashSet::new();
     for c in &table.columns {
         if !seen.insert(c.name.to_ascii_lowercase()) {
             return err(format!("duplicate column name: {}", c.name));
         }
     }
-    let root = btree::create_tree(pager, TreeKind::Table)?;
+    // A WITHOUT ROWID table is an index b-tree keyed by its primary key.
+    let kind = if table.without_rowid { TreeKind::Index } else { TreeKind::Table };
+    let root = btree::create_tree(pager, kind)?;
     schema::add_entry(
         pager,
         &SchemaEntry {
@@ -221,6 +220,10 @@ fn create_table(
         },
     )?;
     for idx in autos {
+        if idx.primary_key && table.without_rowid {
+            // The table's own b-tree, which sqlite_schema does not list.
+            continue;
+        }
         let iroot = btree::create_tree(pager, TreeKind::Index)?;
         schema::add_entry(
             pager,
@@ -330,14 +333,24 @@ fn fill_index(
     };
     let (subs, nslots) = (std::mem::take(&mut b.subs), b.slot_count());
     let info = index.key_info();
-    let mut cur = Cursor::new(table.root, TreeKind::Table);
-    let mut entries: Vec<(Vec<Value>, i64)> = Vec::new();
+    let kind = if table.without_rowid { TreeKind::Index } else { TreeKind::Table };
+    let mut cur = Cursor::new(table.root, kind);
+    let suffix = table.pk_suffix(index);
+    // Each entry's key, then the rowid or the primary key columns the key lacks.
+    let mut entries: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
     {
         let mut cx = Cx::new(pager, &[], &subs, nslots, fnctx);
         let mut ok = cur.first(cx.pager)?;
         while ok {
-            let rowid = cur.rowid(cx.pager)?;
-            let row = table_row(&cur.payload(cx.pager)?, rowid, table)?;
+            let (row, tail) = if table.without_rowid {
+                let row = keyed_row(&cur.payload(cx.pager)?, table)?;
+                let tail = suffix.iter().filter_map(|p| p.column).map(|c| row[c].clone());
+                let tail = tail.collect();
+                (row, tail)
+            } else {
+                let rowid = cur.rowid(cx.pager)?;
+                (table_row(&cur.payload(cx.pager)?, rowid, table)?, vec![Value::Integer(rowid)])
+            };
             cx.env[slot] = row;
             let include = match &predicate {
                 Some(p) => eval_true(p, &mut cx)?,
@@ -348,12 +361,13 @@ fn fill_index(
                 for e in &keys {
                     k.push(eval(e, &mut cx)?);
                 }
-                entries.push((k, rowid));
+                entries.push((k, tail));
             }
             ok = cur.next(cx.pager)?;
         }
     }
-    for (k, rowid) in entries {
+    let entry_info = index.entry_key_info(table);
+    for (k, tail) in entries {
         if index.unique && !k.iter().any(|v| matches!(v, Value::Null)) {
             let refs: Vec<ValueRef<'_>> = k.iter().map(Value::as_ref).collect();
             let mut ic = Cursor::new(index.root, TreeKind::Index);
@@ -377,10 +391,10 @@ fn fill_index(
             }
         }
         let mut vals = k;
-        vals.push(Value::Integer(rowid));
+        vals.extend(tail);
         let mut rec = Vec::new();
         encode_record(&vals, &mut rec);
-        btree::index_insert(pager, index.root, &info, &rec)?;
+        btree::index_insert(pager, index.root, &entry_info, &rec)?;
     }
     Ok(())
 }
@@ -451,6 +465,10 @@ pub fn reindex(
             cat.tables.get(&idx.table).cloned().ok_or_else(|| {
                 Error::corrupt_file(format!("index {} without a table", idx.name))
             })?;
+        if idx.primary_key && table.without_rowid {
+            // The table itself, kept in key order by every write.
+            continue;
+        }
         btree::drop_tree(pager, idx.root)?;
         let root = btree::create_tree(pager, TreeKind::Index)?;
         let mut fresh = (*idx).clone();
@@ -480,6 +498,10 @@ fn drop_object(
     };
     let entry = find_entry(pager, name)?.filter(|(_, e)| e.kind == want);
     let Some((rowid, e)) = entry else {
+        if want == "index" && cat.indexes.contains_key(&name.to_ascii_lowercase()) {
+            // The primary key of a WITHOUT ROWID table: the table's own b-tree.
+            return err("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped");
+        }
         if if_exists {
             return Ok(());
         }
@@ -514,7 +536,6 @@ fn drop_object(
         btree::drop_tree(pager, PageNo(e.rootpage))?;
     }
     schema::remove_entry(pager, rowid)?;
-    let _ = cat;
     Ok(())
 }
 
@@ -590,12 +611,9 @@ fn alter_table(at: &ast::AlterTable, pager: &mut Pager, cat: &Catalog) -> Result
                     return err("table vanished");
                 };
                 let sql = e.sql.clone().unwrap_or_default();
-                let close = sql.rfind(')').ok_or_else(|| {
-                    Error::corrupt_file("CREATE TABLE without a closing parenthesis")
-                })?;
-                e.sql = Some(format!("{}, {}{}", &sql[..close], column_def, &sql[close..]));
-                schema::remove_entry(pager, rowid)?;
-                schema::add_entry(pager, &e)?;
+                e.sql = Some(super::alter::with_column(&sql, &column_def.to_string())?);
+                // In place: SQLite reads the table's row before its automatic indexes' rows.
+                schema::update_entry(pager, rowid, &e)?;
             }
             other => return err(format!("unsupported ALTER TABLE operation: {other}")),
         }

@@ -8,7 +8,7 @@ use sqlparser::ast::{self, AssignmentTarget, SqliteOnConflict};
 
 use super::eval::{eval, eval_true};
 use super::fkey::{self, FkPlan};
-use super::query::{run_select, table_row, Row};
+use super::query::{keyed_row, run_select, table_row, Row};
 use super::trigger::{self, Timing, TriggerPlan};
 use super::Cx;
 use crate::error::{Error, Result};
@@ -65,8 +65,10 @@ pub struct TableWriter {
     pub table: Arc<Table>,
     /// Slot holding the row being written.
     pub slot: usize,
-    /// Its indexes.
+    /// Its indexes (not the primary key of a `WITHOUT ROWID` table, which is the table).
     pub indexes: Vec<IndexPlan>,
+    /// The primary key of a `WITHOUT ROWID` table.
+    pub key_index: Option<Arc<Index>>,
     /// `CHECK` constraints with their text.
     pub checks: Vec<(String, Expr)>,
     /// Column defaults (bound, constant).
@@ -166,13 +168,7 @@ fn writable_table(cat: &Catalog, name: &ast::ObjectName) -> Result<Arc<Table>> {
     if l == "sqlite_schema" || l == "sqlite_master" {
         return err(format!("table {n} may not be modified"));
     }
-    let t = cat.table(&n).cloned().ok_or_else(|| Error::Sql(format!("no such table: {n}")))?;
-    if t.without_rowid {
-        return Err(Error::Unsupported(format!(
-            "writing WITHOUT ROWID table {n} is not supported yet"
-        )));
-    }
-    Ok(t)
+    cat.table(&n).cloned().ok_or_else(|| Error::Sql(format!("no such table: {n}")))
 }
 
 /// Binds the writer of a table: its indexes, checks and defaults over a new row slot. The
@@ -184,7 +180,13 @@ pub(super) fn writer(
     slot: usize,
 ) -> Result<TableWriter> {
     let mut indexes = Vec::new();
+    let mut key_index = None;
     for idx in cat.indexes_of(&table.name) {
+        if idx.primary_key && table.without_rowid {
+            // The table's own b-tree, written with the row.
+            key_index = Some(idx);
+            continue;
+        }
         let mut keys = Vec::with_capacity(idx.columns.len());
         for c in &idx.columns {
             keys.push(match (c.column, &c.expr) {
@@ -225,7 +227,17 @@ pub(super) fn writer(
         });
     }
     b.pop_scope();
-    Ok(TableWriter { table, slot, indexes, checks, defaults, vectors, fk: None, triggers: None })
+    Ok(TableWriter {
+        table,
+        slot,
+        indexes,
+        key_index,
+        checks,
+        defaults,
+        vectors,
+        fk: None,
+        triggers: None,
+    })
 }
 
 fn assignments(
@@ -245,9 +257,10 @@ fn assignments(
         let name = &names[0];
         let col = match table.column_index(name) {
             Some(c) => c,
-            None if name.eq_ignore_ascii_case("rowid")
-                || name.eq_ignore_ascii_case("oid")
-                || name.eq_ignore_ascii_case("_rowid_") =>
+            None if !table.without_rowid
+                && (name.eq_ignore_ascii_case("rowid")
+                    || name.eq_ignore_ascii_case("oid")
+                    || name.eq_ignore_ascii_case("_rowid_")) =>
             {
                 table.columns.len()
             }
@@ -309,9 +322,10 @@ pub fn bind_insert(
                 table
                     .column_index(&n)
                     .or_else(|| {
-                        (n.eq_ignore_ascii_case("rowid")
-                            || n.eq_ignore_ascii_case("oid")
-                            || n.eq_ignore_ascii_case("_rowid_"))
+                        (!table.without_rowid
+                            && (n.eq_ignore_ascii_case("rowid")
+                                || n.eq_ignore_ascii_case("oid")
+                                || n.eq_ignore_ascii_case("_rowid_")))
                         .then_some(ncols)
                     })
                     .ok_or_else(|| {
@@ -574,26 +588,46 @@ fn index_key(ip: &IndexPlan, cx: &mut Cx<'_>) -> Result<Option<Vec<Value>>> {
     Ok(Some(key))
 }
 
-/// Rowids of rows (other than `own`) whose key in a unique index equals `key`.
-fn unique_conflicts(
-    ip: &IndexPlan,
-    key: &[Value],
-    own: Option<i64>,
-    cx: &mut Cx<'_>,
-) -> Result<Vec<i64>> {
-    let mut rowids = index_rowids(&ip.index, key, false, cx)?;
-    rowids.retain(|&r| Some(r) != own);
-    Ok(rowids)
+/// Which row of a table a write addresses.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum RowKey {
+    /// A row of a rowid table.
+    Rowid(i64),
+    /// A row of a `WITHOUT ROWID` table: its primary key values, in key order.
+    Pk(Vec<Value>),
 }
 
-/// Rowids of the entries of `index` whose leading columns equal `key` (none if a key value is
-/// NULL); with `first`, at most one.
-pub(super) fn index_rowids(
+/// The key of `row` (a row of `table` as the executor holds it: columns, then the rowid).
+pub(super) fn row_key(table: &Table, row: &[Value]) -> Option<RowKey> {
+    if table.without_rowid {
+        let key = table.pk.iter().map(|p| p.column.and_then(|c| row.get(c).cloned()));
+        return key.collect::<Option<Vec<Value>>>().map(RowKey::Pk);
+    }
+    match row.get(table.columns.len()) {
+        Some(Value::Integer(r)) => Some(RowKey::Rowid(*r)),
+        _ => None,
+    }
+}
+
+/// Keys of the rows whose key in a unique index equals `key`.
+fn unique_conflicts(
+    w: &TableWriter,
+    ip: &IndexPlan,
+    key: &[Value],
+    cx: &mut Cx<'_>,
+) -> Result<Vec<RowKey>> {
+    index_rows(&w.table, &ip.index, key, false, cx)
+}
+
+/// Keys of the rows of `table` whose entries in `index` start with `key` (none if a key value
+/// is NULL); with `first`, at most one.
+pub(super) fn index_rows(
+    table: &Table,
     index: &Index,
     key: &[Value],
     first: bool,
     cx: &mut Cx<'_>,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<RowKey>> {
     if key.iter().any(|v| matches!(v, Value::Null)) {
         return Ok(Vec::new());
     }
@@ -602,14 +636,22 @@ pub(super) fn index_rowids(
     let mut cur = Cursor::new(index.root, TreeKind::Index);
     let mut ok = cur.seek_key(cx.pager, &refs, &info, SeekOp::Ge)?;
     let mut out = Vec::new();
+    // Where the primary key of a WITHOUT ROWID table sits in each entry.
+    let pk_at = if table.without_rowid { table.pk_fields(index) } else { Vec::new() };
     while ok {
         let rec = cur.payload(cx.pager)?;
         if compare_record_to_key(&rec, &refs, &info)? != Ordering::Equal {
             break;
         }
         let view = RecordView::parse(&rec)?;
-        if let ValueRef::Integer(r) = view.get(view.len().saturating_sub(1))? {
-            out.push(r);
+        if table.without_rowid {
+            let pk = pk_at.iter().map(|&i| view.get(i).map(|v| v.to_owned()));
+            out.push(RowKey::Pk(pk.collect::<Result<_>>()?));
+            if first {
+                break;
+            }
+        } else if let ValueRef::Integer(r) = view.get(view.len().saturating_sub(1))? {
+            out.push(RowKey::Rowid(r));
             if first {
                 break;
             }
@@ -619,58 +661,108 @@ pub(super) fn index_rowids(
     Ok(out)
 }
 
+/// The record of the row in `row` as the table's b-tree stores it: the columns in table order
+/// (the rowid alias as NULL), or, `WITHOUT ROWID`, the primary key columns first.
 fn record_of(w: &TableWriter, row: &[Value]) -> Vec<u8> {
-    let mut vals: Vec<Value> = row[..w.table.columns.len()].to_vec();
-    if let Some(a) = w.table.rowid_alias {
-        vals[a] = Value::Null;
-    }
+    let t = &w.table;
+    let vals: Vec<Value> = if t.without_rowid {
+        t.record_columns().into_iter().map(|c| row[c].clone()).collect()
+    } else {
+        let mut vals = row[..t.columns.len()].to_vec();
+        if let Some(a) = t.rowid_alias {
+            vals[a] = Value::Null;
+        }
+        vals
+    };
     let mut rec = Vec::with_capacity(64);
     encode_record(&vals, &mut rec);
     rec
 }
 
-fn index_record(key: &[Value], rowid: i64) -> Vec<u8> {
+/// An index entry: the key, then the rowid or (`WITHOUT ROWID`) the primary key columns the
+/// index lacks, taken from the row in the writer's slot.
+fn index_record(w: &TableWriter, ip: &IndexPlan, key: &[Value], cx: &Cx<'_>) -> Vec<u8> {
+    let row = &cx.env[w.slot];
     let mut vals = key.to_vec();
-    vals.push(Value::Integer(rowid));
+    if w.table.without_rowid {
+        for p in w.table.pk_suffix(&ip.index) {
+            vals.push(p.column.map_or(Value::Null, |c| row[c].clone()));
+        }
+    } else {
+        vals.push(row[w.table.columns.len()].clone());
+    }
     let mut rec = Vec::with_capacity(32);
     encode_record(&vals, &mut rec);
     rec
 }
 
+/// Finds the entry of a `WITHOUT ROWID` table with primary key `key`: the cursor is left on it.
+fn seek_pk(t: &Table, key: &[Value], cur: &mut Cursor, cx: &mut Cx<'_>) -> Result<bool> {
+    let info = t.pk_key_info();
+    let refs: Vec<ValueRef<'_>> = key.iter().map(Value::as_ref).collect();
+    Ok(cur.seek_key(cx.pager, &refs, &info, SeekOp::Ge)?
+        && compare_record_to_key(&cur.payload(cx.pager)?, &refs, &info)? == Ordering::Equal)
+}
+
 /// Deletes a row and its index entries; the row must be in the writer's slot.
-pub(super) fn delete_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
+pub(super) fn delete_row(w: &TableWriter, key: &RowKey, cx: &mut Cx<'_>) -> Result<()> {
     for ip in &w.indexes {
-        if let Some(key) = index_key(ip, cx)? {
-            btree::index_delete(
-                cx.pager,
-                ip.index.root,
-                &ip.index.key_info(),
-                &index_record(&key, rowid),
-            )?;
+        if let Some(k) = index_key(ip, cx)? {
+            let rec = index_record(w, ip, &k, cx);
+            btree::index_delete(cx.pager, ip.index.root, &ip.index.entry_key_info(&w.table), &rec)?;
         }
     }
-    btree::table_delete(cx.pager, w.table.root, rowid)?;
-    for (def, _) in &w.vectors {
-        cx.vector_ops.push((def.clone(), VecOp::Remove(rowid)));
+    match key {
+        RowKey::Rowid(rowid) => {
+            btree::table_delete(cx.pager, w.table.root, *rowid)?;
+            for (def, _) in &w.vectors {
+                cx.vector_ops.push((def.clone(), VecOp::Remove(*rowid)));
+            }
+        }
+        RowKey::Pk(pk) => {
+            // The entry as stored (a record written before ALTER TABLE ADD COLUMN is shorter
+            // than the row).
+            let mut cur = Cursor::new(w.table.root, TreeKind::Index);
+            if seek_pk(&w.table, pk, &mut cur, cx)? {
+                let rec = cur.payload(cx.pager)?.into_owned();
+                btree::index_delete(cx.pager, w.table.root, &w.table.pk_key_info(), &rec)?;
+            }
+        }
     }
     Ok(())
 }
 
-/// Loads row `rowid` of the writer's table into `slot`; false if it does not exist.
-fn load_row(w: &TableWriter, rowid: i64, slot: usize, cx: &mut Cx<'_>) -> Result<bool> {
-    let mut cur = Cursor::new(w.table.root, TreeKind::Table);
-    if !cur.seek_rowid(cx.pager, rowid)? {
-        return Ok(false);
-    }
-    let row = table_row(&cur.payload(cx.pager)?, rowid, &w.table)?;
+/// Loads row `key` of the writer's table into `slot`; false if it does not exist.
+pub(super) fn load_row(
+    w: &TableWriter,
+    key: &RowKey,
+    slot: usize,
+    cx: &mut Cx<'_>,
+) -> Result<bool> {
+    let row = match key {
+        RowKey::Rowid(rowid) => {
+            let mut cur = Cursor::new(w.table.root, TreeKind::Table);
+            if !cur.seek_rowid(cx.pager, *rowid)? {
+                return Ok(false);
+            }
+            table_row(&cur.payload(cx.pager)?, *rowid, &w.table)?
+        }
+        RowKey::Pk(pk) => {
+            let mut cur = Cursor::new(w.table.root, TreeKind::Index);
+            if !seek_pk(&w.table, pk, &mut cur, cx)? {
+                return Ok(false);
+            }
+            keyed_row(&cur.payload(cx.pager)?, &w.table)?
+        }
+    };
     cx.env[slot] = row;
     Ok(true)
 }
 
-fn delete_by_rowid(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
+fn delete_by_key(w: &TableWriter, key: &RowKey, cx: &mut Cx<'_>) -> Result<()> {
     let saved = std::mem::take(&mut cx.env[w.slot]);
-    if load_row(w, rowid, w.slot, cx)? {
-        delete_row(w, rowid, cx)?;
+    if load_row(w, key, w.slot, cx)? {
+        delete_row(w, key, cx)?;
     }
     cx.env[w.slot] = saved;
     Ok(())
@@ -681,14 +773,12 @@ enum Outcome {
     Write,
     Skip,
     /// An upsert: update this existing row instead.
-    Upsert(i64),
+    Upsert(RowKey),
 }
 
 /// Applies affinities, NOT NULL, CHECK and uniqueness to the row in the writer's slot.
 fn check_row(
     w: &TableWriter,
-    rowid: i64,
-    own: Option<i64>,
     conflict: Conflict,
     upsert: Option<&Upsert>,
     cx: &mut Cx<'_>,
@@ -723,50 +813,58 @@ fn check_row(
             return Err(Error::Constraint(format!("CHECK constraint failed: {text}")));
         }
     }
-    // The rowid itself.
-    if own != Some(rowid) {
-        let mut cur = Cursor::new(t.root, TreeKind::Table);
-        if cur.seek_rowid(cx.pager, rowid)? {
-            if let Some(u) = upsert {
-                if u.target.is_empty() || u.target.iter().all(|&c| Some(c) == t.rowid_alias) {
-                    return Ok(if u.assignments.is_some() {
-                        Outcome::Upsert(rowid)
-                    } else {
-                        Outcome::Skip
-                    });
-                }
-            }
-            match conflict {
-                Conflict::Ignore => return Ok(Outcome::Skip),
-                Conflict::Replace => delete_by_rowid(w, rowid, cx)?,
-                _ => {
-                    let col = t
-                        .rowid_alias
-                        .map_or_else(|| "rowid".to_string(), |a| t.columns[a].name.clone());
-                    return Err(Error::Constraint(format!(
-                        "UNIQUE constraint failed: {}.{col}",
-                        t.name
-                    )));
-                }
-            }
+    let Some(key) = row_key(t, &cx.env[w.slot]) else {
+        return Err(Error::Misuse("a row to write has no rowid".into()));
+    };
+    // Uniqueness: the rowid or primary key (`None`), then the unique indexes — but an
+    // upsert's target first, as SQLite checks it.
+    let mut order: Vec<Option<&IndexPlan>> = std::iter::once(None)
+        .chain(w.indexes.iter().filter(|ip| ip.index.unique).map(Some))
+        .collect();
+    if t.without_rowid {
+        // SQLite checks the unique indexes of a WITHOUT ROWID table newest first: those of
+        // CREATE INDEX, then the constraints' automatic ones from the last to the first, the
+        // primary key among them.
+        let pk = w.key_index.as_deref().and_then(auto_number);
+        order.sort_by_key(|c| match c.map_or(pk, |ip| auto_number(&ip.index)) {
+            Some(n) => (1, std::cmp::Reverse(n)),
+            None if c.is_none() => (1, std::cmp::Reverse(0)),
+            None => (0, std::cmp::Reverse(0)),
+        });
+    }
+    if let Some(u) = upsert.filter(|u| !u.target.is_empty()) {
+        if let Some(pos) = order.iter().position(|c| upsert_targets(u, t, *c)) {
+            let c = order.remove(pos);
+            order.insert(0, c);
         }
     }
-    for ip in &w.indexes {
-        if !ip.index.unique {
-            continue;
-        }
-        let Some(key) = index_key(ip, cx)? else { continue };
-        let others = unique_conflicts(ip, &key, own, cx)?;
-        if others.is_empty() {
-            continue;
-        }
+    for c in order {
+        let others = match c {
+            None => {
+                let taken = match &key {
+                    RowKey::Rowid(rowid) => {
+                        Cursor::new(t.root, TreeKind::Table).seek_rowid(cx.pager, *rowid)?
+                    }
+                    RowKey::Pk(pk) => {
+                        seek_pk(t, pk, &mut Cursor::new(t.root, TreeKind::Index), cx)?
+                    }
+                };
+                if taken {
+                    vec![key.clone()]
+                } else {
+                    Vec::new()
+                }
+            }
+            Some(ip) => match index_key(ip, cx)? {
+                Some(k) => unique_conflicts(w, ip, &k, cx)?,
+                None => Vec::new(),
+            },
+        };
+        let Some(first) = others.first().cloned() else { continue };
         if let Some(u) = upsert {
-            let cols: Vec<usize> = ip.index.columns.iter().filter_map(|c| c.column).collect();
-            if u.target.is_empty()
-                || (u.target.len() == cols.len() && u.target.iter().all(|c| cols.contains(c)))
-            {
+            if u.target.is_empty() || upsert_targets(u, t, c) {
                 return Ok(if u.assignments.is_some() {
-                    Outcome::Upsert(others[0])
+                    Outcome::Upsert(first)
                 } else {
                     Outcome::Skip
                 });
@@ -776,34 +874,78 @@ fn check_row(
             Conflict::Ignore => return Ok(Outcome::Skip),
             Conflict::Replace => {
                 for r in others {
-                    delete_by_rowid(w, r, cx)?;
+                    delete_by_key(w, &r, cx)?;
                 }
             }
             _ => {
-                return Err(Error::Constraint(format!(
-                    "UNIQUE constraint failed: {}",
-                    constraint_columns(w, ip)
-                )))
+                let cols = match c {
+                    Some(ip) => constraint_columns(w, ip),
+                    None if t.without_rowid => {
+                        t.pk.iter()
+                            .filter_map(|p| p.column)
+                            .map(|c| format!("{}.{}", t.name, t.columns[c].name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                    None => {
+                        let col = t
+                            .rowid_alias
+                            .map_or_else(|| "rowid".to_string(), |a| t.columns[a].name.clone());
+                        format!("{}.{col}", t.name)
+                    }
+                };
+                return Err(Error::Constraint(format!("UNIQUE constraint failed: {cols}")));
             }
         }
     }
     Ok(Outcome::Write)
 }
 
-/// Writes the row in the writer's slot as `rowid` with its index entries.
-fn write_row(w: &TableWriter, rowid: i64, cx: &mut Cx<'_>) -> Result<()> {
+/// The number `n` of an automatic index `sqlite_autoindex_<table>_<n>`.
+fn auto_number(index: &Index) -> Option<usize> {
+    if index.sql.is_some() {
+        return None;
+    }
+    index.name.rsplit('_').next()?.parse().ok()
+}
+
+/// Whether the target columns of an upsert name the uniqueness constraint `c`: a unique
+/// index, or (`None`) the rowid or the primary key of a `WITHOUT ROWID` table.
+fn upsert_targets(u: &Upsert, t: &Table, c: Option<&IndexPlan>) -> bool {
+    let cols: Vec<usize> = match c {
+        Some(ip) => ip.index.columns.iter().filter_map(|c| c.column).collect(),
+        None if t.without_rowid => t.pk.iter().filter_map(|p| p.column).collect(),
+        None => return u.target.iter().all(|&c| Some(c) == t.rowid_alias),
+    };
+    u.target.len() == cols.len() && u.target.iter().all(|c| cols.contains(c))
+}
+
+/// Writes the row in the writer's slot with its index entries.
+fn write_row(w: &TableWriter, cx: &mut Cx<'_>) -> Result<()> {
     let rec = record_of(w, &cx.env[w.slot]);
-    btree::table_insert(cx.pager, w.table.root, rowid, &rec)?;
+    let rowid = match row_key(&w.table, &cx.env[w.slot]) {
+        Some(RowKey::Rowid(rowid)) => {
+            btree::table_insert(cx.pager, w.table.root, rowid, &rec)?;
+            Some(rowid)
+        }
+        Some(RowKey::Pk(_)) => {
+            btree::index_insert(cx.pager, w.table.root, &w.table.pk_key_info(), &rec)?;
+            None
+        }
+        None => return Err(Error::Misuse("a row to write has no rowid".into())),
+    };
     for ip in &w.indexes {
         if let Some(key) = index_key(ip, cx)? {
+            let entry = index_record(w, ip, &key, cx);
             btree::index_insert(
                 cx.pager,
                 ip.index.root,
-                &ip.index.key_info(),
-                &index_record(&key, rowid),
+                &ip.index.entry_key_info(&w.table),
+                &entry,
             )?;
         }
     }
+    let Some(rowid) = rowid else { return Ok(()) };
     for (def, predicate) in &w.vectors {
         if let Some(p) = predicate {
             if !eval_true(p, cx)? {
@@ -888,6 +1030,20 @@ fn insert_rows(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
             };
             vals.push(apply_affinity(v, t.columns[i].affinity));
         }
+        if t.without_rowid {
+            // No rowid: the row reads NULL after its columns.
+            vals.push(Value::Null);
+            if let Some(tp) = w.triggers.as_deref().filter(|tp| tp.has(Timing::Before)) {
+                if !trigger::fire(tp, Timing::Before, None, Some(&vals), cx)? {
+                    continue;
+                }
+            }
+            cx.env[w.slot] = vals;
+            if let Some(row) = insert_checked(p, cx)? {
+                out.push(row);
+            }
+            continue;
+        }
         // The rowid: the alias column, an explicit rowid, or the next free one.
         let explicit = t
             .rowid_alias
@@ -921,65 +1077,79 @@ fn insert_rows(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
         }
         vals.push(Value::Integer(rowid));
         cx.env[w.slot] = vals;
-        match check_row(w, rowid, None, p.conflict, p.upsert.as_ref(), cx)? {
-            Outcome::Skip => continue,
-            Outcome::Upsert(existing) => {
-                let u = p.upsert.as_ref().expect("upsert outcome");
-                let excluded = std::mem::take(&mut cx.env[w.slot]);
-                cx.env[u.excluded_slot] = excluded;
-                if !load_row(w, existing, w.slot, cx)? {
-                    continue;
-                }
-                if let Some(f) = &u.filter {
-                    if !eval_true(f, cx)? {
-                        continue;
-                    }
-                }
-                let assignments = u.assignments.as_ref().expect("DO UPDATE");
-                let mut old = cx.env[w.slot].clone();
-                if let Some(tp) = u.triggers.as_deref().filter(|tp| tp.has(Timing::Before)) {
-                    let (new, _) = new_row(w, existing, assignments, cx)?;
-                    if !trigger::fire(tp, Timing::Before, Some(&old), Some(&new), cx)?
-                        || !load_row(w, existing, w.slot, cx)?
-                    {
-                        continue;
-                    }
-                    old = cx.env[w.slot].clone();
-                }
-                update_one(w, existing, assignments, Conflict::Abort, cx)?;
-                if let Some(fk) = enforced(w, cx) {
-                    fkey::after_update(fk, 0, &old, cx)?;
-                }
-                cx.changes += 1;
-                if let Some(tp) = &u.triggers {
-                    let new = cx.env[w.slot].clone();
-                    trigger::fire(tp, Timing::After, Some(&old), Some(&new), cx)?;
-                }
-                if !p.returning.is_empty() {
-                    out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
-                }
-                continue;
-            }
-            Outcome::Write => {}
-        }
-        write_row(w, rowid, cx)?;
-        if let Some(fk) = enforced(w, cx) {
-            fkey::after_write(fk, 0, None, cx)?;
-        }
-        if t.autoincrement {
-            super::ddl::set_sequence(cx, &t.name, rowid)?;
-        }
-        cx.changes += 1;
-        cx.fnctx.last_insert_rowid = rowid;
-        if let Some(tp) = &w.triggers {
-            let new = cx.env[w.slot].clone();
-            trigger::fire(tp, Timing::After, None, Some(&new), cx)?;
-        }
-        if !p.returning.is_empty() {
-            out.push(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?);
+        if let Some(row) = insert_checked(p, cx)? {
+            out.push(row);
         }
     }
     Ok(out)
+}
+
+/// Checks and writes (or upserts) the new row in the writer's slot; returns its `RETURNING`
+/// row, if the statement has one and the row was not skipped.
+fn insert_checked(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Option<Row>> {
+    let w = &p.w;
+    match check_row(w, p.conflict, p.upsert.as_ref(), cx)? {
+        Outcome::Skip => return Ok(None),
+        Outcome::Upsert(existing) => {
+            let u = p.upsert.as_ref().expect("upsert outcome");
+            let excluded = std::mem::take(&mut cx.env[w.slot]);
+            cx.env[u.excluded_slot] = excluded;
+            if !load_row(w, &existing, w.slot, cx)? {
+                return Ok(None);
+            }
+            if let Some(f) = &u.filter {
+                if !eval_true(f, cx)? {
+                    return Ok(None);
+                }
+            }
+            let assignments = u.assignments.as_ref().expect("DO UPDATE");
+            let mut old = cx.env[w.slot].clone();
+            if let Some(tp) = u.triggers.as_deref().filter(|tp| tp.has(Timing::Before)) {
+                let new = new_row(w, &existing, assignments, cx)?;
+                if !trigger::fire(tp, Timing::Before, Some(&old), Some(&new), cx)?
+                    || !load_row(w, &existing, w.slot, cx)?
+                {
+                    return Ok(None);
+                }
+                old = cx.env[w.slot].clone();
+            }
+            update_one(w, &existing, assignments, Conflict::Abort, cx)?;
+            if let Some(fk) = enforced(w, cx) {
+                fkey::after_update(fk, 0, &old, cx)?;
+            }
+            cx.changes += 1;
+            if let Some(tp) = &u.triggers {
+                let new = cx.env[w.slot].clone();
+                trigger::fire(tp, Timing::After, Some(&old), Some(&new), cx)?;
+            }
+            return returned(p, cx);
+        }
+        Outcome::Write => {}
+    }
+    write_row(w, cx)?;
+    if let Some(fk) = enforced(w, cx) {
+        fkey::after_write(fk, 0, None, cx)?;
+    }
+    if let Some(RowKey::Rowid(rowid)) = row_key(&w.table, &cx.env[w.slot]) {
+        if w.table.autoincrement {
+            super::ddl::set_sequence(cx, &w.table.name, rowid)?;
+        }
+        cx.fnctx.last_insert_rowid = rowid;
+    }
+    cx.changes += 1;
+    if let Some(tp) = &w.triggers {
+        let new = cx.env[w.slot].clone();
+        trigger::fire(tp, Timing::After, None, Some(&new), cx)?;
+    }
+    returned(p, cx)
+}
+
+/// The `RETURNING` row of the row in the writer's slot, if the statement has a `RETURNING`.
+fn returned(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Option<Row>> {
+    if p.returning.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(p.returning.iter().map(|e| eval(e, cx)).collect::<Result<_>>()?))
 }
 
 /// Rowids and rows selected by a scan core, collected before anything changes.
@@ -992,14 +1162,14 @@ fn collect_rows(scan: &Core, slot: usize, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// The row that `assignments` make of the existing row `rowid` (loaded in the writer's slot),
-/// with its new rowid.
+/// The row that `assignments` make of the existing row `key` (loaded in the writer's slot),
+/// with its new rowid after the columns (a `WITHOUT ROWID` row keeps NULL there).
 fn new_row(
     w: &TableWriter,
-    rowid: i64,
+    key: &RowKey,
     assignments: &[(usize, Expr)],
     cx: &mut Cx<'_>,
-) -> Result<(Row, i64)> {
+) -> Result<Row> {
     let t = &w.table;
     let ncols = t.columns.len();
     let mut new = cx.env[w.slot].clone();
@@ -1009,6 +1179,7 @@ fn new_row(
     for (i, c) in t.columns.iter().enumerate() {
         new[i] = apply_affinity(std::mem::replace(&mut new[i], Value::Null), c.affinity);
     }
+    let RowKey::Rowid(rowid) = *key else { return Ok(new) };
     let new_rowid_val =
         if let Some(a) = t.rowid_alias.filter(|a| assignments.iter().any(|(c, _)| c == a)) {
             new[a].clone()
@@ -1026,28 +1197,28 @@ fn new_row(
         new[a] = Value::Integer(new_rowid);
     }
     new[ncols] = Value::Integer(new_rowid);
-    Ok((new, new_rowid))
+    Ok(new)
 }
 
 /// Updates one existing row (already loaded in the writer's slot).
 pub(super) fn update_one(
     w: &TableWriter,
-    rowid: i64,
+    key: &RowKey,
     assignments: &[(usize, Expr)],
     conflict: Conflict,
     cx: &mut Cx<'_>,
 ) -> Result<bool> {
-    let (new, new_rowid) = new_row(w, rowid, assignments, cx)?;
+    let new = new_row(w, key, assignments, cx)?;
     // Remove the old entries first so the checks do not see the row itself.
-    delete_row(w, rowid, cx)?;
+    delete_row(w, key, cx)?;
     cx.env[w.slot] = new;
-    match check_row(w, new_rowid, None, conflict, None, cx) {
+    match check_row(w, conflict, None, cx) {
         Ok(Outcome::Write) => {}
         // IGNORE: the caller undoes the partial change through its savepoint.
         Ok(_) => return Ok(false),
         Err(e) => return Err(e),
     }
-    write_row(w, new_rowid, cx)?;
+    write_row(w, cx)?;
     Ok(true)
 }
 
@@ -1072,14 +1243,15 @@ fn prepare_vectors(w: &TableWriter, cx: &mut Cx<'_>) -> Result<()> {
 fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     prepare_vectors(&p.w, cx)?;
     let rows = collect_rows(&p.scan, p.w.slot, cx)?;
-    let ncols = p.w.table.columns.len();
     let mut out = Vec::new();
     for row in rows {
-        let Value::Integer(rowid) = row[ncols] else { continue };
+        let Some(key) = row_key(&p.w.table, &row) else { continue };
         cx.env[p.w.slot].clone_from(&row);
-        // A cascade or a trigger may have changed or deleted the row already.
-        let mut row = if enforced(&p.w, cx).is_some() || p.w.triggers.is_some() {
-            if !load_row(&p.w, rowid, p.w.slot, cx)? {
+        // A cascade or a trigger may have changed or deleted the row already, and so may a
+        // REPLACE that moved another row to this primary key.
+        let moved = p.w.table.without_rowid && p.conflict == Conflict::Replace;
+        let mut row = if enforced(&p.w, cx).is_some() || p.w.triggers.is_some() || moved {
+            if !load_row(&p.w, &key, p.w.slot, cx)? {
                 continue;
             }
             cx.env[p.w.slot].clone()
@@ -1087,9 +1259,9 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
             row
         };
         if let Some(tp) = p.w.triggers.as_deref().filter(|tp| tp.has(Timing::Before)) {
-            let (new, _) = new_row(&p.w, rowid, &p.assignments, cx)?;
+            let new = new_row(&p.w, &key, &p.assignments, cx)?;
             if !trigger::fire(tp, Timing::Before, Some(&row), Some(&new), cx)?
-                || !load_row(&p.w, rowid, p.w.slot, cx)?
+                || !load_row(&p.w, &key, p.w.slot, cx)?
             {
                 continue;
             }
@@ -1099,7 +1271,7 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
             // IGNORE must leave a row untouched when it would conflict: check on a copy first.
             let sp = cx.pager.savepoint()?;
             let ops = cx.vector_ops.len();
-            match update_one(&p.w, rowid, &p.assignments, Conflict::Ignore, cx) {
+            match update_one(&p.w, &key, &p.assignments, Conflict::Ignore, cx) {
                 Ok(true) => cx.pager.release_savepoint(sp),
                 Ok(false) => {
                     cx.vector_ops.truncate(ops);
@@ -1109,7 +1281,7 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
                 }
                 Err(e) => return Err(e),
             }
-        } else if !update_one(&p.w, rowid, &p.assignments, p.conflict, cx)? {
+        } else if !update_one(&p.w, &key, &p.assignments, p.conflict, cx)? {
             continue;
         }
         if let Some(fk) = enforced(&p.w, cx) {
@@ -1140,21 +1312,20 @@ pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
 fn delete_rows(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     prepare_vectors(&p.w, cx)?;
     let rows = collect_rows(&p.scan, p.w.slot, cx)?;
-    let ncols = p.w.table.columns.len();
     let mut out = Vec::new();
     for row in rows {
-        let Value::Integer(rowid) = row[ncols] else { continue };
+        let Some(key) = row_key(&p.w.table, &row) else { continue };
         cx.env[p.w.slot] = row;
         // A cascade or a trigger may have deleted the row already.
         if (enforced(&p.w, cx).is_some() || p.w.triggers.is_some())
-            && !load_row(&p.w, rowid, p.w.slot, cx)?
+            && !load_row(&p.w, &key, p.w.slot, cx)?
         {
             continue;
         }
         if let Some(tp) = p.w.triggers.as_deref().filter(|tp| tp.has(Timing::Before)) {
             let old = cx.env[p.w.slot].clone();
             if !trigger::fire(tp, Timing::Before, Some(&old), None, cx)?
-                || !load_row(&p.w, rowid, p.w.slot, cx)?
+                || !load_row(&p.w, &key, p.w.slot, cx)?
             {
                 continue;
             }
@@ -1166,7 +1337,7 @@ fn delete_rows(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
             fkey::before_delete(fk, 0, cx)?;
         }
         let old = cx.env[p.w.slot].clone();
-        delete_row(&p.w, rowid, cx)?;
+        delete_row(&p.w, &key, cx)?;
         cx.changes += 1;
         if let Some(tp) = &p.w.triggers {
             trigger::fire(tp, Timing::After, Some(&old), None, cx)?;

@@ -19,8 +19,8 @@ use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::dml::{self, TableWriter};
-use super::query::{table_row, Row};
+use super::dml::{self, RowKey, TableWriter};
+use super::query::{keyed_row, table_row, Row};
 use super::Cx;
 use crate::error::{Error, Result};
 use crate::sql::bind::Binder;
@@ -253,14 +253,20 @@ impl FkPlan {
                     .iter()
                     .map(|&k| apply_affinity(key[k].clone(), parent.columns[cols[k]].affinity))
                     .collect();
-                Ok(!dml::index_rowids(index, &vals, true, cx)?.is_empty())
+                Ok(!dml::index_rows(parent, index, &vals, true, cx)?.is_empty())
             }
         }
     }
 
-    /// Rowids of the rows of child table `t` whose `link` key equals `key` (compared as the
-    /// parent's columns compare).
-    fn children(&self, t: usize, link: usize, key: &[Value], cx: &mut Cx<'_>) -> Result<Vec<i64>> {
+    /// The rows of child table `t` whose `link` key equals `key` (compared as the parent's
+    /// columns compare).
+    fn children(
+        &self,
+        t: usize,
+        link: usize,
+        key: &[Value],
+        cx: &mut Cx<'_>,
+    ) -> Result<Vec<RowKey>> {
         let (pi, pcols, _) = self.parent_of(t, link)?;
         let parent = &self.table(pi).w.table;
         let child = &self.table(t).w.table;
@@ -283,22 +289,27 @@ impl FkPlan {
                     .zip(key)
                     .map(|(&c, v)| apply_affinity(v.clone(), child.columns[c].affinity))
                     .collect();
-                return dml::index_rowids(&index, &vals, false, cx);
+                return dml::index_rows(child, &index, &vals, false, cx);
             }
         }
         let mut out = Vec::new();
-        let mut cur = Cursor::new(child.root, TreeKind::Table);
+        let kind = if child.without_rowid { TreeKind::Index } else { TreeKind::Table };
+        let mut cur = Cursor::new(child.root, kind);
         let mut ok = cur.first(cx.pager)?;
         while ok {
-            let rowid = cur.rowid(cx.pager)?;
-            let row = table_row(&cur.payload(cx.pager)?, rowid, child)?;
+            let row = if child.without_rowid {
+                keyed_row(&cur.payload(cx.pager)?, child)?
+            } else {
+                let rowid = cur.rowid(cx.pager)?;
+                table_row(&cur.payload(cx.pager)?, rowid, child)?
+            };
             let same = cols.iter().zip(key).zip(&colls).all(|((&c, k), &coll)| {
                 let v = apply_affinity(row[c].clone(), parent_affinity(parent, pcols, cols, c));
                 !matches!(v, Value::Null)
                     && compare_values(v.as_ref(), k.as_ref(), coll) == Ordering::Equal
             });
             if same {
-                out.push(rowid);
+                out.extend(dml::row_key(child, &row));
             }
             ok = cur.next(cx.pager)?;
         }
@@ -392,8 +403,8 @@ fn parent_changes(
                 }
             }
             FkAction::Cascade if new.is_none() => {
-                for rowid in plan.children(c, link, &old_key, cx)? {
-                    cascade_delete(plan, c, rowid, depth + 1, cx)?;
+                for key in plan.children(c, link, &old_key, cx)? {
+                    cascade_delete(plan, c, &key, depth + 1, cx)?;
                 }
             }
             FkAction::Cascade | FkAction::SetNull | FkAction::SetDefault => {
@@ -414,8 +425,8 @@ fn parent_changes(
                     .collect();
                 let assignments: Vec<(usize, Expr)> =
                     fk.columns.iter().copied().zip(values).collect();
-                for rowid in plan.children(c, link, &old_key, cx)? {
-                    cascade_update(plan, c, rowid, &assignments, depth + 1, cx)?;
+                for key in plan.children(c, link, &old_key, cx)? {
+                    cascade_update(plan, c, &key, &assignments, depth + 1, cx)?;
                 }
             }
         }
@@ -423,30 +434,27 @@ fn parent_changes(
     Ok(())
 }
 
-/// Loads row `rowid` of table `t` into its slot; `None` if it is gone.
-fn load(plan: &FkPlan, t: usize, rowid: i64, cx: &mut Cx<'_>) -> Result<Option<Row>> {
+/// Loads row `key` of table `t` into its slot; `None` if it is gone.
+fn load(plan: &FkPlan, t: usize, key: &RowKey, cx: &mut Cx<'_>) -> Result<Option<Row>> {
     let w = &plan.table(t).w;
-    let mut cur = Cursor::new(w.table.root, TreeKind::Table);
-    if !cur.seek_rowid(cx.pager, rowid)? {
+    if !dml::load_row(w, key, w.slot, cx)? {
         return Ok(None);
     }
-    let row = table_row(&cur.payload(cx.pager)?, rowid, &w.table)?;
-    cx.env[w.slot].clone_from(&row);
-    Ok(Some(row))
+    Ok(Some(cx.env[w.slot].clone()))
 }
 
 fn cascade_delete(
     plan: &FkPlan,
     t: usize,
-    rowid: i64,
+    key: &RowKey,
     depth: usize,
     cx: &mut Cx<'_>,
 ) -> Result<()> {
     let saved = cx.env[plan.table(t).w.slot].clone();
-    if let Some(old) = load(plan, t, rowid, cx)? {
+    if let Some(old) = load(plan, t, key, cx)? {
         parent_changes(plan, t, &old, None, depth, cx)?;
         cx.env[plan.table(t).w.slot].clone_from(&old);
-        dml::delete_row(&plan.table(t).w, rowid, cx)?;
+        dml::delete_row(&plan.table(t).w, key, cx)?;
     }
     cx.env[plan.table(t).w.slot] = saved;
     Ok(())
@@ -455,14 +463,14 @@ fn cascade_delete(
 fn cascade_update(
     plan: &FkPlan,
     t: usize,
-    rowid: i64,
+    key: &RowKey,
     assignments: &[(usize, Expr)],
     depth: usize,
     cx: &mut Cx<'_>,
 ) -> Result<()> {
     let saved = cx.env[plan.table(t).w.slot].clone();
-    if let Some(old) = load(plan, t, rowid, cx)? {
-        dml::update_one(&plan.table(t).w, rowid, assignments, dml::Conflict::Abort, cx)?;
+    if let Some(old) = load(plan, t, key, cx)? {
+        dml::update_one(&plan.table(t).w, key, assignments, dml::Conflict::Abort, cx)?;
         after_update_at(plan, t, &old, depth, cx)?;
     }
     cx.env[plan.table(t).w.slot] = saved;

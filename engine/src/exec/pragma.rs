@@ -80,13 +80,8 @@ pub fn schema_pragma(
     Ok(Some(match name {
         "table_info" | "table_xinfo" => {
             let Some(t) = arg.and_then(|a| cat.table(a)) else { return Ok(Some(Vec::new())) };
-            let pk_cols: Vec<usize> = t
-                .columns
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.primary_key)
-                .map(|(i, _)| i)
-                .collect();
+            // Numbered in key order.
+            let pk_cols: Vec<usize> = t.pk.iter().filter_map(|ic| ic.column).collect();
             t.columns
                 .iter()
                 .enumerate()
@@ -162,18 +157,23 @@ pub fn schema_pragma(
                 name: "sqlite_schema".into(),
             }];
             for t in cat.tables.values() {
-                trees.push(TreeCheck {
-                    root: t.root,
-                    kind: TreeKind::Table,
-                    key_info: None,
-                    name: t.name.clone(),
-                });
+                let (kind, key_info) = if t.without_rowid {
+                    (TreeKind::Index, Some(t.pk_key_info()))
+                } else {
+                    (TreeKind::Table, None)
+                };
+                trees.push(TreeCheck { root: t.root, kind, key_info, name: t.name.clone() });
             }
             for x in cat.indexes.values() {
+                let Some(t) = cat.tables.get(&x.table) else { continue };
+                if x.primary_key && t.without_rowid {
+                    // The table's own b-tree, checked above.
+                    continue;
+                }
                 trees.push(TreeCheck {
                     root: x.root,
                     kind: TreeKind::Index,
-                    key_info: Some(x.key_info()),
+                    key_info: Some(x.entry_key_info(t)),
                     name: x.name.clone(),
                 });
             }

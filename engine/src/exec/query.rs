@@ -36,7 +36,23 @@ fn load_row(
     Ok(rowid)
 }
 
-/// Calls `f` with every row of `table` in rowid order.
+/// Reads the entry at `cur` of a `WITHOUT ROWID` table's b-tree into `src`'s slot; `order` is
+/// the table's [`record_columns`](crate::sql::catalog::Table::record_columns).
+fn load_keyed_row(
+    cur: &Cursor,
+    src: &Source,
+    table: &crate::sql::catalog::Table,
+    order: &[usize],
+    cx: &mut Cx<'_>,
+) -> Result<()> {
+    let mut row = std::mem::take(&mut cx.env[src.slot]);
+    fill_keyed_row(&cur.payload(cx.pager)?, table, order, &mut row)?;
+    cx.env[src.slot] = row;
+    Ok(())
+}
+
+/// Calls `f` with every row of `table` in rowid order (primary key order for a `WITHOUT
+/// ROWID` table, whose cursor `cur` is on its index b-tree).
 fn scan_table(
     cur: &mut Cursor,
     src: &Source,
@@ -44,9 +60,14 @@ fn scan_table(
     cx: &mut Cx<'_>,
     f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>,
 ) -> Result<bool> {
+    let order = if table.without_rowid { table.record_columns() } else { Vec::new() };
     let mut ok = cur.first(cx.pager)?;
     while ok {
-        load_row(cur, src, table, cx)?;
+        if table.without_rowid {
+            load_keyed_row(cur, src, table, &order, cx)?;
+        } else {
+            load_row(cur, src, table, cx)?;
+        }
         if !f(cx)? {
             return Ok(false);
         }
@@ -638,6 +659,9 @@ fn fill_row(
     let width = width.min(ncols);
     let wanted = |i: usize| need.get(i) != Some(&false) && table.rowid_alias != Some(i);
     let stored = decode_prefix(payload, width, wanted, row)?;
+    for (c, v) in row.iter_mut().enumerate().take(stored) {
+        read_back_real(v, table, c);
+    }
     for (i, c) in table.columns.iter().enumerate().take(width).skip(stored) {
         if wanted(i) {
             row[i] = c.default_value.clone();
@@ -654,6 +678,104 @@ fn fill_row(
     }
     ValueRef::Integer(rowid).store_into(&mut row[ncols]);
     Ok(())
+}
+
+/// Reads a row of a `WITHOUT ROWID` table from its b-tree entry: the columns in table order
+/// (those a short record lacks take their defaults) followed by NULL, as the table has no rowid.
+pub fn keyed_row(payload: &[u8], table: &crate::sql::catalog::Table) -> Result<Row> {
+    let mut row = Vec::with_capacity(table.columns.len() + 1);
+    fill_keyed_row(payload, table, &table.record_columns(), &mut row)?;
+    Ok(row)
+}
+
+/// [`keyed_row`] into `row`; `order` is the table's
+/// [`record_columns`](crate::sql::catalog::Table::record_columns).
+fn fill_keyed_row(
+    payload: &[u8],
+    table: &crate::sql::catalog::Table,
+    order: &[usize],
+    row: &mut Row,
+) -> Result<()> {
+    let ncols = table.columns.len();
+    row.clear();
+    row.resize(ncols + 1, Value::Null);
+    let view = RecordView::parse(payload)?;
+    // Backwards, so that a column the key holds twice (under two collations) takes its first
+    // field.
+    for (i, &c) in order.iter().enumerate().rev() {
+        row[c] = if i < view.len() {
+            stored_value(view.get(i)?.to_owned(), table, c)
+        } else {
+            table.columns[c].default_value.clone()
+        };
+    }
+    Ok(())
+}
+
+/// The value of column `c` of `table` read from a record field: SQLite stores a whole REAL as
+/// an integer, which reads back as REAL.
+fn stored_value(mut v: Value, table: &crate::sql::catalog::Table, c: usize) -> Value {
+    read_back_real(&mut v, table, c);
+    v
+}
+
+/// A whole REAL that `SQLite` stored as an integer in a REAL column reads back as REAL.
+#[inline]
+fn read_back_real(v: &mut Value, table: &crate::sql::catalog::Table, c: usize) {
+    if let Value::Integer(i) = *v {
+        if table.columns[c].affinity == Affinity::Real {
+            *v = Value::Real(i as f64);
+        }
+    }
+}
+
+/// What an index entry leads to.
+enum Hit {
+    /// The row, already in the source's slot (a covering entry of a rowid table).
+    Filled,
+    /// The row itself (a covering entry, or a `WITHOUT ROWID` table's own entry).
+    Row(Row),
+    /// The row with this rowid.
+    Rowid(i64),
+    /// The row of a `WITHOUT ROWID` table with this primary key.
+    Key(Vec<Value>),
+}
+
+/// What an entry `rec` (parsed: `view`) of `index` on a `WITHOUT ROWID` table leads to: the
+/// row (from the table's own entry, or built from a covering entry with the primary key) or the
+/// primary key to look up. `layout` holds the table's record columns and the entry's
+/// [`pk_fields`](crate::sql::catalog::Table::pk_fields).
+fn keyed_hit(
+    rec: &[u8],
+    view: &RecordView<'_>,
+    table: &crate::sql::catalog::Table,
+    index: &crate::sql::catalog::Index,
+    (order, pk_at): (&[usize], &[usize]),
+    covering: bool,
+) -> Result<Hit> {
+    let ncols = table.columns.len();
+    if index.primary_key {
+        let mut row = Vec::with_capacity(ncols + 1);
+        fill_keyed_row(rec, table, order, &mut row)?;
+        return Ok(Hit::Row(row));
+    }
+    let key =
+        pk_at.iter().map(|&i| view.get(i).map(|v| v.to_owned())).collect::<Result<Vec<_>>>()?;
+    if !covering {
+        return Ok(Hit::Key(key));
+    }
+    let mut row = vec![Value::Null; ncols + 1];
+    for (i, ic) in index.columns.iter().enumerate() {
+        if let Some(c) = ic.column {
+            row[c] = stored_value(view.get(i)?.to_owned(), table, c);
+        }
+    }
+    for (p, v) in table.pk.iter().zip(key) {
+        if let Some(c) = p.column {
+            row[c] = stored_value(v, table, c);
+        }
+    }
+    Ok(Hit::Row(row))
 }
 
 /// Converts a value to an exact rowid if it is one.
@@ -760,7 +882,15 @@ fn for_each_row(
                 return Ok(true);
             }
             let table = table.clone();
-            let mut cur = Cursor::new(table.root, TreeKind::Table);
+            if table.without_rowid && !matches!(src.access, Access::Scan | Access::IndexSeek { .. })
+            {
+                return Err(Error::Unsupported(format!(
+                    "this access path to WITHOUT ROWID table {} is not supported",
+                    table.name
+                )));
+            }
+            let kind = if table.without_rowid { TreeKind::Index } else { TreeKind::Table };
+            let mut cur = Cursor::new(table.root, kind);
             match &src.access {
                 Access::Scan => scan_table(&mut cur, src, &table, cx, f),
                 Access::RowidRange { lo, hi, reverse } => {
@@ -994,7 +1124,10 @@ impl SeekState {
             {
                 st
             }
-            _ => SeekState { table: Cursor::new(table.root, TreeKind::Table), index: None },
+            _ => {
+                let kind = if table.without_rowid { TreeKind::Index } else { TreeKind::Table };
+                SeekState { table: Cursor::new(table.root, kind), index: None }
+            }
         }
     }
 }
@@ -1033,7 +1166,7 @@ fn index_seek(
         None => icur.seek_key(cx.pager, &prefix, info, op(true))?,
     };
     let ncols = table.columns.len();
-    if covering {
+    if covering && !table.without_rowid {
         // The columns the index lacks are NULL; the others are overwritten row by row.
         let row = &mut cx.env[src.slot];
         row.resize(ncols + 1, Value::Null);
@@ -1043,8 +1176,14 @@ fn index_seek(
             }
         }
     }
+    let (order, pk_at) = if table.without_rowid {
+        (table.record_columns(), table.pk_fields(index))
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let pk_info = table.pk_key_info();
     while ok {
-        let rowid = {
+        let hit = {
             let rec = icur.payload(cx.pager)?;
             if compare_record_to_key(&rec, &prefix, info)? != Ordering::Equal {
                 break;
@@ -1057,33 +1196,57 @@ fn index_seek(
                 }
             }
             let view = RecordView::parse(&rec)?;
-            let ValueRef::Integer(rowid) = view.get(view.len().saturating_sub(1))? else {
-                return Err(Error::corrupt_file(format!(
-                    "index {} entry without a rowid",
-                    index.name
-                )));
-            };
-            if covering {
-                // The row from the index entry alone, reusing the slot's buffers.
-                let row = &mut cx.env[src.slot];
-                for (i, ic) in index.columns.iter().enumerate() {
-                    if let Some(c) = ic.column {
-                        view.get(i)?.store_into(&mut row[c]);
+            if table.without_rowid {
+                keyed_hit(&rec, &view, table, index, (&order, &pk_at), covering)?
+            } else {
+                let ValueRef::Integer(rowid) = view.get(view.len().saturating_sub(1))? else {
+                    return Err(Error::corrupt_file(format!(
+                        "index {} entry without a rowid",
+                        index.name
+                    )));
+                };
+                if covering {
+                    // The row from the index entry alone, reusing the slot's buffers.
+                    let row = &mut cx.env[src.slot];
+                    for (i, ic) in index.columns.iter().enumerate() {
+                        if let Some(c) = ic.column {
+                            view.get(i)?.store_into(&mut row[c]);
+                            read_back_real(&mut row[c], table, c);
+                        }
                     }
+                    if let Some(a) = table.rowid_alias {
+                        ValueRef::Integer(rowid).store_into(&mut row[a]);
+                    }
+                    ValueRef::Integer(rowid).store_into(&mut row[ncols]);
+                    Hit::Filled
+                } else {
+                    Hit::Rowid(rowid)
                 }
-                if let Some(a) = table.rowid_alias {
-                    ValueRef::Integer(rowid).store_into(&mut row[a]);
-                }
-                ValueRef::Integer(rowid).store_into(&mut row[ncols]);
             }
-            rowid
         };
-        let found = covering || {
-            let found = cur.seek_rowid(cx.pager, rowid)?;
-            if found {
-                load_row(cur, src, table, cx)?;
+        let found = match hit {
+            Hit::Filled => true,
+            Hit::Row(row) => {
+                cx.env[src.slot] = row;
+                true
             }
-            found
+            Hit::Rowid(rowid) => {
+                let found = cur.seek_rowid(cx.pager, rowid)?;
+                if found {
+                    load_row(cur, src, table, cx)?;
+                }
+                found
+            }
+            Hit::Key(key) => {
+                let refs: Vec<ValueRef<'_>> = key.iter().map(Value::as_ref).collect();
+                let found = cur.seek_key(cx.pager, &refs, &pk_info, SeekOp::Ge)?
+                    && compare_record_to_key(&cur.payload(cx.pager)?, &refs, &pk_info)?
+                        == Ordering::Equal;
+                if found {
+                    load_keyed_row(cur, src, table, &order, cx)?;
+                }
+                found
+            }
         };
         // The callback only reads, so both cursors stay valid.
         if found && !f(cx)? {
@@ -1196,7 +1359,15 @@ fn explain_body(body: &Body, parent: i64, rows: &mut Vec<Vec<Value>>) {
                                 cols.push(bound_names(&col, r.lo.is_some(), r.hi.is_some()));
                             }
                             let kind = if *covering { "COVERING INDEX" } else { "INDEX" };
-                            if cols.is_empty() {
+                            if index.primary_key && t.without_rowid {
+                                // The table's own b-tree.
+                                if cols.is_empty() {
+                                    format!("SCAN {}", t.name)
+                                } else {
+                                    let cols = cols.join(" AND ");
+                                    format!("SEARCH {} USING PRIMARY KEY ({cols})", t.name)
+                                }
+                            } else if cols.is_empty() {
                                 format!("SCAN {} USING {kind} {}", t.name, index.name)
                             } else {
                                 format!(

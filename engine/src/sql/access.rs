@@ -137,7 +137,9 @@ pub(super) fn choose_access(
             continue;
         }
         let score = 2 * keys.len() + usize::from(range.is_some());
-        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+        // A WITHOUT ROWID table's primary key holds the rows: no lookup follows its seek.
+        let own_rows = idx.primary_key && table.without_rowid;
+        if best.as_ref().is_none_or(|(s, _)| score > *s || score == *s && own_rows) {
             best = Some((score, (idx.clone(), keys, range)));
         }
     }

@@ -334,8 +334,9 @@ impl<'c> Binder<'c> {
     /// Makes a table visible under `name` at `slot` (used by DML statements).
     pub fn push_table_scope(&mut self, table: &Table, name: &str, slot: usize) {
         let cols = table_cols(table, false);
+        let has_rowid = !table.without_rowid;
         self.scopes.push(Scope {
-            srcs: vec![ScopeSrc { name: lower(name), cols, slot, has_rowid: true }],
+            srcs: vec![ScopeSrc { name: lower(name), cols, slot, has_rowid }],
             aliases: Vec::new(),
         });
     }
@@ -345,7 +346,8 @@ impl<'c> Binder<'c> {
     pub fn add_table_to_scope(&mut self, table: &Table, name: &str, slot: usize) {
         let cols = table_cols(table, true);
         if let Some(s) = self.scopes.last_mut() {
-            s.srcs.push(ScopeSrc { name: lower(name), cols, slot, has_rowid: true });
+            let has_rowid = !table.without_rowid;
+            s.srcs.push(ScopeSrc { name: lower(name), cols, slot, has_rowid });
         }
     }
 
@@ -373,7 +375,7 @@ impl<'c> Binder<'c> {
                     name: name.into(),
                     cols: cols.clone(),
                     slot,
-                    has_rowid: true,
+                    has_rowid: !table.without_rowid,
                 });
             }
         }
@@ -1832,11 +1834,6 @@ impl<'c> Binder<'c> {
                     .table(&tname)
                     .cloned()
                     .ok_or_else(|| Error::Sql(format!("no such table: {tname}")))?;
-                if table.without_rowid {
-                    return Err(Error::Unsupported(format!(
-                        "WITHOUT ROWID table {tname} cannot be read yet"
-                    )));
-                }
                 if index_directives
                     .iter()
                     .any(|d| matches!(d, ast::TableIndexDirective::NotIndexed))
@@ -1921,7 +1918,7 @@ impl<'c> Binder<'c> {
             name: lower(alias),
             cols,
             slot,
-            has_rowid: true,
+            has_rowid: !table.without_rowid,
         });
         sources.push(Source {
             slot,
@@ -2375,6 +2372,7 @@ impl<'c> Binder<'c> {
             if core.filters.first().is_none_or(Vec::is_empty)
                 && col < table.columns.len()
                 && Some(col) != table.rowid_alias
+                && !table.without_rowid
             {
                 core.sources[0].access =
                     Access::ExactVector { column: col, func: (fname, func), query, k, row_first };
@@ -2660,8 +2658,14 @@ fn index_order(
     reverse
 }
 
-/// Whether the entries of `index` hold column `c` of `table` (the rowid is in every entry).
+/// Whether the entries of `index` hold column `c` of `table` (the rowid is in every entry; a
+/// `WITHOUT ROWID` table's entries hold its primary key, and its primary key's entries are its
+/// rows).
 fn index_holds(table: &Table, index: &Index, c: usize) -> bool {
+    if table.without_rowid {
+        return index.primary_key
+            || index.columns.iter().chain(&table.pk).any(|ic| ic.column == Some(c));
+    }
     c == table.columns.len()
         || Some(c) == table.rowid_alias
         || index.columns.iter().any(|ic| ic.column == Some(c))
@@ -2788,6 +2792,7 @@ pub fn schema_table() -> Table {
         autoincrement: false,
         checks: Vec::new(),
         without_rowid: false,
+        pk: Vec::new(),
         foreign_keys: Vec::new(),
         sql: String::new(),
     }

@@ -53,8 +53,13 @@ pub struct Table {
     pub autoincrement: bool,
     /// `CHECK` constraints.
     pub checks: Vec<AstExpr>,
-    /// `WITHOUT ROWID`.
+    /// `WITHOUT ROWID`: the table's b-tree is an index b-tree keyed by the primary key, whose
+    /// records hold the key columns ([`Table::pk`]) and then the other columns in table order.
     pub without_rowid: bool,
+    /// The `PRIMARY KEY` columns in key order, with their collations and directions (empty if
+    /// there is none). In a `WITHOUT ROWID` table a column repeated with the same collation is
+    /// listed once, as SQLite stores it.
+    pub pk: Vec<IndexColumn>,
     /// `FOREIGN KEY` constraints (this table is the child).
     pub foreign_keys: Vec<ForeignKey>,
     /// The `CREATE TABLE` text.
@@ -126,6 +131,65 @@ impl Table {
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))
     }
+
+    /// `WITHOUT ROWID`: the table column at each field of a record of the table's b-tree — the
+    /// primary key columns, then the other columns in table order.
+    #[must_use]
+    pub fn record_columns(&self) -> Vec<usize> {
+        let mut cols: Vec<usize> = self.pk.iter().filter_map(|c| c.column).collect();
+        for i in 0..self.columns.len() {
+            if !cols.contains(&i) {
+                cols.push(i);
+            }
+        }
+        cols
+    }
+
+    /// `WITHOUT ROWID`: how the primary key compares (the leading fields of each record).
+    #[must_use]
+    pub fn pk_key_info(&self) -> KeyInfo {
+        KeyInfo {
+            collations: self.pk.iter().map(|c| c.collation).collect(),
+            desc: self.pk.iter().map(|c| c.desc).collect(),
+        }
+    }
+
+    /// `WITHOUT ROWID`: the primary key columns that follow the key columns of `index` in each
+    /// of its entries, in place of a rowid — those the index does not already hold with the
+    /// same collation. Empty for a rowid table, and for the primary key's own index.
+    #[must_use]
+    pub fn pk_suffix(&self, index: &Index) -> Vec<IndexColumn> {
+        if !self.without_rowid || index.primary_key {
+            return Vec::new();
+        }
+        self.pk
+            .iter()
+            .filter(|p| {
+                !index.columns.iter().any(|ic| ic.column == p.column && ic.collation == p.collation)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// `WITHOUT ROWID`: the field of each primary key column in the entries of `index`, among
+    /// its key columns or in the [`pk_suffix`](Table::pk_suffix) after them.
+    #[must_use]
+    pub fn pk_fields(&self, index: &Index) -> Vec<usize> {
+        let suffix = self.pk_suffix(index);
+        let n = index.columns.len();
+        self.pk
+            .iter()
+            .map(|p| {
+                let same = |ic: &IndexColumn| ic.column == p.column && ic.collation == p.collation;
+                index
+                    .columns
+                    .iter()
+                    .position(same)
+                    .or_else(|| suffix.iter().position(same).map(|i| n + i))
+                    .expect("the suffix holds the key columns the index lacks")
+            })
+            .collect()
+    }
 }
 
 /// One key column of an index.
@@ -158,9 +222,25 @@ pub struct Index {
     pub predicate: Option<AstExpr>,
     /// The `CREATE INDEX` text; `None` for automatic indexes.
     pub sql: Option<String>,
+    /// The automatic index of the `PRIMARY KEY` constraint. In a `WITHOUT ROWID` table it is
+    /// the table's own b-tree (its root is the table's), which `sqlite_schema` does not list.
+    pub primary_key: bool,
 }
 
 impl Index {
+    /// How the fields of this index's entries compare: its key columns, then the primary key
+    /// columns that a `WITHOUT ROWID` table stores after them (see [`Table::pk_suffix`]); the
+    /// rowid of a rowid table compares as BINARY, ascending.
+    #[must_use]
+    pub fn entry_key_info(&self, table: &Table) -> KeyInfo {
+        let cols: Vec<IndexColumn> =
+            self.columns.iter().cloned().chain(table.pk_suffix(self)).collect();
+        KeyInfo {
+            collations: cols.iter().map(|c| c.collation).collect(),
+            desc: cols.iter().map(|c| c.desc).collect(),
+        }
+    }
+
     /// How the index's keys compare: each column's collation and order.
     #[must_use]
     pub fn key_info(&self) -> KeyInfo {
@@ -424,7 +504,36 @@ pub fn table_from_create(
             _ => {}
         }
     }
-    if let Some(pk) = &pk_set {
+    // The primary key as declared (before a WITHOUT ROWID table drops repeated columns).
+    let pk_key: Option<Vec<Option<usize>>> =
+        pk_set.as_ref().map(|p| p.iter().map(|c| c.column).collect());
+    let without_rowid = ct
+        .sqlite_table_options
+        .options
+        .iter()
+        .any(|o| matches!(o, ast::SqliteTableOption::WithoutRowid));
+    if without_rowid {
+        let Some(pk) = &mut pk_set else {
+            return Err(Error::Sql(format!("PRIMARY KEY missing on table {name}")));
+        };
+        if autoincrement {
+            return Err(Error::Sql("AUTOINCREMENT not allowed on WITHOUT ROWID tables".into()));
+        }
+        // A column repeated with the same collation adds nothing to the key.
+        let mut kept: Vec<IndexColumn> = Vec::with_capacity(pk.len());
+        for ic in pk.drain(..) {
+            if !kept.iter().any(|k| k.column == ic.column && k.collation == ic.collation) {
+                kept.push(ic);
+            }
+        }
+        *pk = kept;
+        // SQLite makes the key columns of a WITHOUT ROWID table NOT NULL.
+        for ic in pk.iter() {
+            if let Some(c) = ic.column {
+                columns[c].not_null = true;
+            }
+        }
+    } else if let Some(pk) = &pk_set {
         if pk.len() == 1 {
             let c = pk[0].column.expect("constraint columns are table columns");
             if columns[c].decl_type.eq_ignore_ascii_case("INTEGER") && !pk[0].desc {
@@ -432,14 +541,9 @@ pub fn table_from_create(
             }
         }
     }
-    let without_rowid = ct
-        .sqlite_table_options
-        .options
-        .iter()
-        .any(|o| matches!(o, ast::SqliteTableOption::WithoutRowid));
     let mut autos: Vec<Index> = Vec::new();
     let mut seen: Vec<Vec<Option<usize>>> = Vec::new();
-    for set in ordered_sets {
+    for mut set in ordered_sets {
         let is_alias_pk = rowid_alias.is_some()
             && set.len() == 1
             && set[0].column == rowid_alias
@@ -448,7 +552,20 @@ pub fn table_from_create(
             continue;
         }
         let key: Vec<Option<usize>> = set.iter().map(|c| c.column).collect();
-        if seen.contains(&key) {
+        let primary_key = autos.iter().all(|a| !a.primary_key) && pk_key.as_ref() == Some(&key);
+        let mut root_of = PageNo(0);
+        if primary_key && without_rowid {
+            set = pk_set.clone().expect("a WITHOUT ROWID table has a primary key");
+            root_of = root;
+        }
+        // `seen` and `autos` grow together.
+        if let Some(pos) = seen.iter().position(|k| *k == key) {
+            if primary_key {
+                // An earlier UNIQUE constraint on the key columns stands for the primary key.
+                autos[pos].primary_key = true;
+                autos[pos].root = root_of;
+                autos[pos].columns = set;
+            }
             continue;
         }
         seen.push(key);
@@ -456,11 +573,12 @@ pub fn table_from_create(
         autos.push(Index {
             name: format!("sqlite_autoindex_{name}_{n}"),
             table: name.to_ascii_lowercase(),
-            root: PageNo(0),
+            root: root_of,
             columns: set,
             unique: true,
             predicate: None,
             sql: None,
+            primary_key,
         });
     }
     let table = Table {
@@ -471,6 +589,7 @@ pub fn table_from_create(
         autoincrement,
         checks,
         without_rowid,
+        pk: pk_set.unwrap_or_default(),
         foreign_keys,
         sql: sql.to_string(),
     };
@@ -523,6 +642,7 @@ pub fn index_from_create(
         unique: ci.unique,
         predicate: ci.predicate.clone(),
         sql: Some(sql.to_string()),
+        primary_key: false,
     })
 }
 
@@ -546,6 +666,11 @@ impl Catalog {
             };
             let (table, table_autos) = table_from_create(ct, PageNo(e.rootpage), sql)?;
             for mut idx in table_autos {
+                if idx.primary_key && table.without_rowid {
+                    // The table's own b-tree, already at the table's root.
+                    cat.indexes.insert(idx.name.to_ascii_lowercase(), Arc::new(idx));
+                    continue;
+                }
                 let Some(&root) = autos.get(&idx.name.to_ascii_lowercase()) else {
                     return Err(Error::corrupt_file(format!(
                         "missing automatic index {}",
