@@ -597,3 +597,29 @@ fn unsupported_outer_joins_are_clear_errors() {
         assert!(e.contains(want), "{sql}: {e}");
     }
 }
+
+/// SQLite stores a whole REAL in a REAL column as an integer; it reads back as REAL, from the
+/// table (scan and rowid seek) and from a covering index, in a file SQLite wrote.
+#[test]
+fn whole_reals_that_sqlite_stored_as_integers_read_back_as_real() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("reals.db");
+    let path = path.to_str().expect("utf-8");
+    let sq = rusqlite::Connection::open(path).expect("sqlite open");
+    sq.execute_batch(
+        "CREATE TABLE r(id INTEGER PRIMARY KEY, x REAL, y NUMERIC);
+         CREATE INDEX r_x ON r(x);
+         INSERT INTO r VALUES (1, 350.0, 2.0), (2, 2.5, 3.5), (3, -7.0, 4.0), (4, NULL, 'a');",
+    )
+    .expect("sqlite write");
+    let mut c = Connection::open(path).expect("open");
+    for sql in [
+        "SELECT id, x, typeof(x), y, typeof(y) FROM r ORDER BY id",
+        "SELECT x, typeof(x) FROM r WHERE x > 0 ORDER BY x",
+        "SELECT x, typeof(x), y FROM r WHERE id = 3",
+        "SELECT x, typeof(x) FROM r WHERE x BETWEEN -10 AND 400 ORDER BY x DESC",
+    ] {
+        let want = sqlite_rows(&sq, sql).expect(sql);
+        assert_eq!(c.query(sql, &[]).expect(sql).rows, want, "{sql}");
+    }
+}
