@@ -13,7 +13,7 @@ use crate::sql::coerce::{apply_affinity, apply_comparison_affinity, Affinity};
 use crate::sql::plan::{
     Access, Body, CompoundOp, Core, Expr, OrderTerm, RangeBound, Select, Source, SourceKind,
 };
-use crate::storage::btree::{Cursor, SeekOp, TreeKind};
+use crate::storage::btree::{Cursor, LeafBatch, SeekOp, TreeKind};
 use crate::storage::record::{
     compare_record_to_key, compare_values, decode_prefix, decode_record, encode_record, nth_field,
     Collation, KeyInfo, RecordView,
@@ -990,51 +990,14 @@ fn for_each_row(
                         Value::Integer(k) if k >= 0 => k as usize,
                         _ => usize::MAX,
                     };
-                    // The k best (distance, rowid) pairs; rows come in rowid order, so ties keep
-                    // the order a stable sort of every row would give.
-                    let mut best: BinaryHeap<(TotalF64, i64)> = BinaryHeap::new();
-                    let mut ok = cur.first(cx.pager)?;
-                    while ok && k > 0 {
-                        let rowid = cur.rowid(cx.pager)?;
-                        let payload = cur.payload(cx.pager)?;
-                        let cell = nth_field(&payload, *column)?;
-                        let fast = match cell {
-                            Some(crate::storage::ValueRef::Blob(b)) => {
-                                functions::vector::blob_distance(func.0, b, &query)
-                            }
-                            _ => None,
-                        };
-                        let d = if let Some(d) = fast {
-                            d?
-                        } else {
-                            let v = cell.map_or_else(
-                                || table.columns[*column].default_value.clone(),
-                                |c| c.to_owned(),
-                            );
-                            let args =
-                                if *row_first { [v, query.clone()] } else { [query.clone(), v] };
-                            match (func.1)(cx.fnctx, &args)? {
-                                Value::Real(d) => d,
-                                Value::Integer(i) => i as f64,
-                                _ => f64::NEG_INFINITY,
-                            }
-                        };
-                        let key = (TotalF64(d), rowid);
-                        if best.len() < k {
-                            best.push(key);
-                        } else if best.peek().is_some_and(|top| key < *top) {
-                            best.pop();
-                            best.push(key);
-                        }
-                        ok = cur.next(cx.pager)?;
-                    }
-                    rows_by_rowid(
-                        best.into_sorted_vec().into_iter().map(|(_, r)| r),
-                        src,
-                        &table,
-                        cx,
-                        f,
-                    )
+                    let best = if k == 0 {
+                        Vec::new()
+                    } else {
+                        let exact =
+                            ExactScan { column: *column, func: *func, row_first: *row_first };
+                        exact.nearest(&table, &query, k, cx)?
+                    };
+                    rows_by_rowid(best.into_iter(), src, &table, cx, f)
                 }
                 Access::RowidEq(e) => {
                     let Some(rowid) = as_rowid(eval(e, cx)?) else { return Ok(true) };
@@ -1096,6 +1059,143 @@ fn for_each_row(
                 }
             }
         }
+    }
+}
+
+/// Pages per batch of a parallel exact nearest-k scan (2 MiB of 4 KiB pages).
+const SCAN_BATCH: usize = 512;
+
+/// The k best `(distance, rowid)` pairs seen so far; ties go to the smaller rowid, so the
+/// answer is the same whatever order the rows come in.
+struct TopK {
+    k: usize,
+    heap: BinaryHeap<(TotalF64, i64)>,
+}
+
+impl TopK {
+    fn new(k: usize) -> TopK {
+        TopK { k, heap: BinaryHeap::new() }
+    }
+
+    fn push(&mut self, d: f64, rowid: i64) {
+        let key = (TotalF64(d), rowid);
+        if self.heap.len() < self.k {
+            self.heap.push(key);
+        } else if self.heap.peek().is_some_and(|top| key < *top) {
+            self.heap.pop();
+            self.heap.push(key);
+        }
+    }
+
+    fn merge(&mut self, other: TopK) {
+        for (d, rowid) in other.heap {
+            self.push(d.0, rowid);
+        }
+    }
+}
+
+/// An exact nearest-k scan: `ORDER BY func(column, query) LIMIT k` over every row of a table,
+/// computing only the distance of each row (see [`Access::ExactVector`]).
+struct ExactScan {
+    column: usize,
+    func: (&'static str, functions::ScalarFn),
+    row_first: bool,
+}
+
+impl ExactScan {
+    /// The rowids of the `k` nearest rows, nearest first. With a `float32` query the leaf pages
+    /// are read in batches, copied out of the pager while the worker threads compute the
+    /// distances of the batch before; the rows they cannot do (a vector spilled to overflow
+    /// pages, a NULL or another type) are done here afterwards, through the function itself.
+    fn nearest(
+        &self,
+        table: &crate::sql::catalog::Table,
+        query: &Value,
+        k: usize,
+        cx: &mut Cx<'_>,
+    ) -> Result<Vec<i64>> {
+        let mut best = TopK::new(k);
+        let mut cur = Cursor::new(table.root, TreeKind::Table);
+        let Some(prepared) = functions::vector::PreparedDistance::new(self.func.0, query) else {
+            let mut ok = cur.first(cx.pager)?;
+            while ok {
+                let rowid = cur.rowid(cx.pager)?;
+                let payload = cur.payload(cx.pager)?;
+                let cell = nth_field(&payload, self.column)?.map(|c| c.to_owned());
+                best.push(self.call(table, cell, query, cx)?, rowid);
+                ok = cur.next(cx.pager)?;
+            }
+            return Ok(best.heap.into_sorted_vec().into_iter().map(|(_, r)| r).collect());
+        };
+        let leaves = crate::storage::btree::table_leaves(cx.pager, table.root)?;
+        let mut batches = leaves.chunks(SCAN_BATCH);
+        let mut batch = batches.next().map(|b| LeafBatch::load(cx.pager, b)).transpose()?;
+        let mut rest = Vec::new();
+        while let Some(b) = batch.take() {
+            let half = b.len().div_ceil(2);
+            let (mut first, mut second) = (None, None);
+            let next = rayon::in_place_scope(|s| {
+                s.spawn(|_| first = Some(self.batch_nearest(&b, 0..half, &prepared, k)));
+                s.spawn(|_| second = Some(self.batch_nearest(&b, half..b.len(), &prepared, k)));
+                batches.next().map(|n| LeafBatch::load(cx.pager, n)).transpose()
+            });
+            for part in [first, second].into_iter().flatten() {
+                let (top, slow) = part?;
+                best.merge(top);
+                rest.extend(slow);
+            }
+            batch = next?;
+        }
+        for rowid in rest {
+            if cur.seek_rowid(cx.pager, rowid)? {
+                let payload = cur.payload(cx.pager)?;
+                let cell = nth_field(&payload, self.column)?.map(|c| c.to_owned());
+                best.push(self.call(table, cell, query, cx)?, rowid);
+            }
+        }
+        Ok(best.heap.into_sorted_vec().into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The k nearest rows of pages `range` of a batch whose vectors are `float32` blobs on their
+    /// page, and the rowids of the others.
+    fn batch_nearest(
+        &self,
+        batch: &LeafBatch,
+        range: std::ops::Range<usize>,
+        prepared: &functions::vector::PreparedDistance,
+        k: usize,
+    ) -> Result<(TopK, Vec<i64>)> {
+        let (mut top, mut slow, mut scratch) = (TopK::new(k), Vec::new(), Vec::new());
+        batch.for_each_cell(range, |rowid, payload| {
+            let d = match payload.map(|p| nth_field(p, self.column)).transpose()?.flatten() {
+                Some(ValueRef::Blob(b)) => prepared.distance(b, &mut scratch),
+                _ => None,
+            };
+            match d {
+                Some(d) => top.push(d, rowid),
+                None => slow.push(rowid),
+            }
+            Ok(())
+        })?;
+        Ok((top, slow))
+    }
+
+    /// The distance of one row through the function (`cell` is `None` when the row predates
+    /// the column, which then has its default value).
+    fn call(
+        &self,
+        table: &crate::sql::catalog::Table,
+        cell: Option<Value>,
+        query: &Value,
+        cx: &mut Cx<'_>,
+    ) -> Result<f64> {
+        let v = cell.unwrap_or_else(|| table.columns[self.column].default_value.clone());
+        let args = if self.row_first { [v, query.clone()] } else { [query.clone(), v] };
+        Ok(match (self.func.1)(cx.fnctx, &args)? {
+            Value::Real(d) => d,
+            Value::Integer(i) => i as f64,
+            _ => f64::NEG_INFINITY,
+        })
     }
 }
 

@@ -164,21 +164,44 @@ fn f32_distance(name: &str, metric: Metric, x: &[u8], y: &[u8]) -> Result<f64> {
 }
 
 /// For a scan computing `name(column, query)` (or `name(query, column)`) over many rows: the
-/// distance between a row's blob, borrowed from its page, and `query`, with exactly the result
-/// the function gives. `None` when `name` is not a distance function or either side is not a
-/// plain `float32` blob of the other's length: the caller then calls the function itself (which
-/// also reports any error).
-#[must_use]
-pub fn blob_distance(name: &str, row: &[u8], query: &Value) -> Option<Result<f64>> {
-    let metric = match name {
-        "vector_distance_cos" => Metric::Cosine,
-        "vector_distance_l2" => Metric::L2,
-        "vector_distance_dot" => Metric::Dot,
-        _ => return None,
-    };
-    let Value::Blob(q) = query else { return None };
-    let (x, y) = (f32_body(row)?, f32_body(q)?);
-    (x.len() == y.len()).then(|| f32_distance(name, metric, x, y))
+/// query decoded once, and the distance to each row's blob, borrowed from its page, with exactly
+/// the result the function gives. It holds no per-call state, so that several threads can share
+/// one (each with its own scratch buffer).
+#[derive(Debug)]
+pub struct PreparedDistance {
+    kernel: Kernel<f64>,
+    query: Vec<f64>,
+}
+
+impl PreparedDistance {
+    /// `None` when `name` is not a distance function or `query` is not a plain `float32` blob:
+    /// the caller then calls the function itself (which also reports any error).
+    #[must_use]
+    pub fn new(name: &str, query: &Value) -> Option<PreparedDistance> {
+        let metric = match name {
+            "vector_distance_cos" => Metric::Cosine,
+            "vector_distance_l2" => Metric::L2,
+            "vector_distance_dot" => Metric::Dot,
+            _ => return None,
+        };
+        let Value::Blob(q) = query else { return None };
+        let mut decoded = Vec::new();
+        decode_f32_into(f32_body(q)?, &mut decoded);
+        let kernel = Kernel::<f64>::new(metric, decoded.len()).ok()?;
+        Some(PreparedDistance { kernel, query: decoded })
+    }
+
+    /// The distance between a row's blob and the query, widening the row's elements into
+    /// `scratch`; `None` when the blob is not a plain `float32` blob of the query's length.
+    #[must_use]
+    pub fn distance(&self, row: &[u8], scratch: &mut Vec<f64>) -> Option<f64> {
+        let body = f32_body(row)?;
+        if body.len() != 4 * self.query.len() {
+            return None;
+        }
+        decode_f32_into(body, scratch);
+        Some(self.kernel.distance(scratch, &self.query))
+    }
 }
 
 /// The distance between two vector arguments under `metric`.
