@@ -1128,23 +1128,46 @@ impl ExactScan {
             return Ok(best.heap.into_sorted_vec().into_iter().map(|(_, r)| r).collect());
         };
         let leaves = crate::storage::btree::table_leaves(cx.pager, table.root)?;
-        let mut batches = leaves.chunks(SCAN_BATCH);
-        let mut batch = batches.next().map(|b| LeafBatch::load(cx.pager, b)).transpose()?;
+        let usable = cx.pager.usable_size();
         let mut rest = Vec::new();
-        while let Some(b) = batch.take() {
-            let half = b.len().div_ceil(2);
-            let (mut first, mut second) = (None, None);
-            let next = rayon::in_place_scope(|s| {
-                s.spawn(|_| first = Some(self.batch_nearest(&b, 0..half, &prepared, k)));
-                s.spawn(|_| second = Some(self.batch_nearest(&b, half..b.len(), &prepared, k)));
-                batches.next().map(|n| LeafBatch::load(cx.pager, n)).transpose()
-            });
-            for part in [first, second].into_iter().flatten() {
-                let (top, slow) = part?;
-                best.merge(top);
-                rest.extend(slow);
+        let mut take = |part: Result<(TopK, Vec<i64>)>| -> Result<()> {
+            let (top, slow) = part?;
+            best.merge(top);
+            rest.extend(slow);
+            Ok(())
+        };
+        if let Some(pages) = cx.pager.cached_pages(&leaves) {
+            // Every leaf is in the cache: two threads read them in place.
+            let (a, b) = pages.split_at(pages.len().div_ceil(2));
+            let (x, y) = rayon::join(
+                || self.pages_nearest(a, usable, &prepared, k),
+                || self.pages_nearest(b, usable, &prepared, k),
+            );
+            take(x)?;
+            take(y)?;
+        } else {
+            // Batches copied out of the pager, each while the threads work on the one before.
+            let mut batches = leaves.chunks(SCAN_BATCH);
+            let mut batch =
+                batches.next().map(|b| LeafBatch::load(cx.pager, b, Vec::new())).transpose()?;
+            let mut spare = Vec::new();
+            while let Some(b) = batch.take() {
+                let pages = b.pages();
+                let (a, c) = pages.split_at(pages.len().div_ceil(2));
+                let (mut x, mut y) = (None, None);
+                let buf = std::mem::take(&mut spare);
+                let next = rayon::in_place_scope(|s| {
+                    s.spawn(|_| x = Some(self.pages_nearest(a, usable, &prepared, k)));
+                    s.spawn(|_| y = Some(self.pages_nearest(c, usable, &prepared, k)));
+                    batches.next().map(|n| LeafBatch::load(cx.pager, n, buf)).transpose()
+                });
+                for part in [x, y].into_iter().flatten() {
+                    take(part)?;
+                }
+                drop(pages);
+                spare = b.into_buffer();
+                batch = next?;
             }
-            batch = next?;
         }
         for rowid in rest {
             if cur.seek_rowid(cx.pager, rowid)? {
@@ -1156,17 +1179,17 @@ impl ExactScan {
         Ok(best.heap.into_sorted_vec().into_iter().map(|(_, r)| r).collect())
     }
 
-    /// The k nearest rows of pages `range` of a batch whose vectors are `float32` blobs on their
+    /// The k nearest rows of table leaf `pages` whose vectors are `float32` blobs on their
     /// page, and the rowids of the others.
-    fn batch_nearest(
+    fn pages_nearest(
         &self,
-        batch: &LeafBatch,
-        range: std::ops::Range<usize>,
+        pages: &[(crate::storage::PageNo, &[u8])],
+        usable: usize,
         prepared: &functions::vector::PreparedDistance,
         k: usize,
     ) -> Result<(TopK, Vec<i64>)> {
         let (mut top, mut slow, mut scratch) = (TopK::new(k), Vec::new(), Vec::new());
-        batch.for_each_cell(range, |rowid, payload| {
+        crate::storage::btree::for_each_leaf_cell(pages, usable, |rowid, payload| {
             let d = match payload.map(|p| nth_field(p, self.column)).transpose()?.flatten() {
                 Some(ValueRef::Blob(b)) => prepared.distance(b, &mut scratch),
                 _ => None,

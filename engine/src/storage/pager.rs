@@ -467,14 +467,17 @@ impl Pager {
         Ok(())
     }
 
-    fn load(&mut self, pgno: PageNo) -> Result<()> {
+    /// Pages can be read: a transaction is open and no I/O error stopped it.
+    fn check_readable(&self) -> Result<()> {
         match self.state {
-            PagerState::Reading | PagerState::Writing => {}
-            PagerState::Idle => {
-                return Err(Error::Misuse("page read outside a transaction".into()))
-            }
-            PagerState::Error => return Err(Error::IoSticky),
+            PagerState::Reading | PagerState::Writing => Ok(()),
+            PagerState::Idle => Err(Error::Misuse("page read outside a transaction".into())),
+            PagerState::Error => Err(Error::IoSticky),
         }
+    }
+
+    fn load(&mut self, pgno: PageNo) -> Result<()> {
+        self.check_readable()?;
         self.check_pgno(pgno)?;
         if let Some(p) = self.cache.get_mut(&pgno.0) {
             self.tick += 1;
@@ -508,6 +511,50 @@ impl Pager {
         }
         self.seq_next = pgno.0 + run;
         Ok(())
+    }
+
+    /// Copies pages `pgnos` into `out` (its old bytes are overwritten), one after another: from
+    /// the cache where a page is there (so that the write transaction's changes are seen) or
+    /// while the cache has room, else straight from the file without caching it, one read for
+    /// each run of consecutive pages. A scan of a table bigger than the cache then copies each
+    /// page once and leaves the cache as it was.
+    pub fn copy_pages(&mut self, pgnos: &[PageNo], out: &mut Vec<u8>) -> Result<()> {
+        self.check_readable()?;
+        let size = self.page_size as usize;
+        out.resize(size * pgnos.len(), 0);
+        let mut i = 0;
+        while i < pgnos.len() {
+            let pg = pgnos[i];
+            if self.cache.contains_key(&pg.0) || self.cache.len() < self.opts.cache_pages {
+                out[i * size..(i + 1) * size].copy_from_slice(self.get(pg)?);
+                i += 1;
+                continue;
+            }
+            self.check_pgno(pg)?;
+            let mut run = 1;
+            while i + run < pgnos.len()
+                && pgnos[i + run].0 == pg.0 + run as u32
+                && pgnos[i + run].0 <= self.db_size
+                && !self.cache.contains_key(&pgnos[i + run].0)
+            {
+                run += 1;
+            }
+            let dst = &mut out[i * size..(i + run) * size];
+            let got = self.file.read_at(dst, pg.offset(size))?;
+            // Zeros where the file ends inside a page (a short read), as `load` leaves them.
+            let end = dst.len();
+            dst[got.min(end)..].fill(0);
+            i += run;
+        }
+        Ok(())
+    }
+
+    /// Pages `pgnos` as they are in the cache, or `None` if one of them is not there (nothing
+    /// is read).
+    #[must_use]
+    pub fn cached_pages(&self, pgnos: &[PageNo]) -> Option<Vec<(PageNo, &[u8])>> {
+        self.check_readable().ok()?;
+        pgnos.iter().map(|&pg| Some((pg, &*self.cache.get(&pg.0)?.data))).collect()
     }
 
     /// Reads a page.
