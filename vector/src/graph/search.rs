@@ -210,13 +210,16 @@ impl Graph {
                 }
             }
             probe.prefetch_fresh(&fresh);
+            for &n in &fresh {
+                self.prefetch_key(NodeId(n));
+            }
             for (i, &n) in fresh.iter().enumerate() {
                 if let Some(&next) = fresh.get(i + 1) {
                     probe.prefetch_next(NodeId(next));
                 }
                 let id = NodeId(n);
                 let dist = probe.distance(id);
-                self.offer(id, dist, ef, filter, s);
+                self.offer(id, dist, ef, layer, filter, s);
             }
         }
         s.fresh = fresh;
@@ -230,6 +233,7 @@ impl Graph {
         id: NodeId,
         dist: f32,
         ef: usize,
+        layer: u8,
         filter: Option<&dyn Fn(i64) -> bool>,
         s: &mut Scratch,
     ) {
@@ -243,6 +247,7 @@ impl Graph {
             return;
         }
         s.candidates.push(Reverse(e));
+        self.prefetch_neighbors(id, layer);
         if filter.is_none_or(|f| f(e.key)) {
             s.results.push(e);
             if s.results.len() > ef {
