@@ -97,9 +97,15 @@ pub(super) struct Scratch {
 impl Scratch {
     /// Moves the results of the last beam search into `self.sorted`, nearest first.
     pub(super) fn sorted_results(&mut self) {
+        self.unsorted_results();
+        self.sorted.sort_unstable();
+    }
+
+    /// Moves the results of the last beam search into `self.sorted`, in no particular order
+    /// (for a caller that changes their distances first).
+    pub(super) fn unsorted_results(&mut self) {
         self.sorted.clear();
         self.sorted.extend(self.results.drain());
-        self.sorted.sort_unstable();
     }
 }
 
@@ -201,6 +207,11 @@ impl Graph {
             if s.results.len() >= ef && s.results.peek().is_some_and(|w| c > *w) {
                 break;
             }
+            // The likely next node to expand: its list loads while this one's neighbours are
+            // scored.
+            if let Some(Reverse(next)) = s.candidates.peek() {
+                self.prefetch_neighbors(next.id, layer);
+            }
             // The unvisited neighbours first (their visited tags are one array), then their
             // distances.
             fresh.clear();
@@ -219,7 +230,7 @@ impl Graph {
                 }
                 let id = NodeId(n);
                 let dist = probe.distance(id);
-                self.offer(id, dist, ef, layer, filter, s);
+                self.offer(id, dist, ef, filter, s);
             }
         }
         s.fresh = fresh;
@@ -233,7 +244,6 @@ impl Graph {
         id: NodeId,
         dist: f32,
         ef: usize,
-        layer: u8,
         filter: Option<&dyn Fn(i64) -> bool>,
         s: &mut Scratch,
     ) {
@@ -247,7 +257,6 @@ impl Graph {
             return;
         }
         s.candidates.push(Reverse(e));
-        self.prefetch_neighbors(id, layer);
         if filter.is_none_or(|f| f(e.key)) {
             s.results.push(e);
             if s.results.len() > ef {
