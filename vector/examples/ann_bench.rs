@@ -83,6 +83,17 @@ fn read_i32(path: &str) -> (usize, usize, Vec<i64>) {
     (rows, cols, v)
 }
 
+/// CPU seconds (user + system, all threads) this process has used so far, from `/proc/self/stat`
+/// (Linux; `None` elsewhere). With the wall time it shows how well a build used the cores.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Some(ticks / 100.0)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     assert!(
@@ -109,6 +120,7 @@ fn main() {
 
     let cache: Option<&String> = flag("--cache").map(|i| &args[i + 1]);
     let t = Instant::now();
+    let cpu_before = cpu_seconds();
     let mut index = GraphIndex::new(params.clone());
     if let Some(bytes) = cache.and_then(|path| std::fs::read(path).ok()) {
         // Records saved by an earlier run with the same options: key, length, record.
@@ -134,6 +146,8 @@ fn main() {
         index.insert_batch(&items).expect("valid");
     }
     let build = t.elapsed().as_secs_f64();
+    let build_cpu =
+        cpu_seconds().zip(cpu_before).map_or(f64::NAN, |(after, before)| after - before);
     if let Some(path) = cache {
         if !std::path::Path::new(path).exists() {
             let mut out = Vec::new();
@@ -147,7 +161,7 @@ fn main() {
         }
     }
     println!(
-        "build: {build:.2} s ({:.0} vectors/s, {}), memory {:.1} MB",
+        "build: {build:.2} s, CPU {build_cpu:.2} s ({:.0} vectors/s, {}), memory {:.1} MB",
         n as f64 / build,
         if sequential { "sequential insert" } else { "insert_batch" },
         index.memory_bytes() as f64 / 1e6

@@ -1,6 +1,6 @@
 //! Insertion: batches of new nodes are *planned* in parallel against the graph as it was before
-//! the batch (search each node's neighbours on every layer it shares with the graph, select them
-//! by robust pruning), then *linked* in item order (set the new lists, add the reverse edges —
+//! the batch (search each node's neighbours on every layer it shares with the graph — walking the
+//! traversal codes, see [`PlanWalk`] — and select them by robust pruning on exact distances), then *linked* in item order (set the new lists, add the reverse edges —
 //! pruning a list that overflows, again in parallel per target node).
 //!
 //! A batch of one is exactly the sequential HNSW / Vamana insert. Larger batches lose only the
@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
-use super::codes::Exact;
+use super::codes::{Probe, ProbeFn};
 use super::index::GraphIndex;
 use super::layers::NodeId;
 use super::search::{Cand, Scratch};
@@ -94,22 +94,13 @@ impl GraphIndex {
     /// Finds the neighbours of the (allocated, unlinked) node `id` in the current graph.
     fn plan(&self, id: NodeId, s: &mut Scratch) -> Plan {
         let g = &self.graph;
-        // Builds walk the exact vectors: the graph's quality does not depend on the codes.
-        let q = Exact { graph: g, query: g.vector(id) };
         let Some(top) = g.top_level() else {
             return Plan { id, layers: Vec::new() };
         };
-        let reach = g.level(id).min(top);
-        let mut cur = g.descend(&q, reach).expect("the graph has an entry");
-        let mut layers = vec![Vec::new(); reach as usize + 1];
-        for layer in (0..=reach).rev() {
-            g.beam(&q, cur, self.params.insert_l, layer, None, s);
-            s.sorted_results();
-            cur = s.sorted[0];
-            let mut chosen = Vec::with_capacity(self.params.max_neighbors);
-            g.select(&s.sorted, self.params.max_neighbors, self.alpha, &mut chosen);
-            layers[layer as usize] = chosen;
-        }
+        let mut qc = std::mem::take(&mut s.query_codes);
+        let walk = PlanWalk { index: self, id, reach: g.level(id).min(top), s: &mut *s };
+        let layers = g.codes.with_probe(g, g.vector(id), &mut qc, walk);
+        s.query_codes = qc;
         Plan { id, layers }
     }
 
@@ -161,5 +152,44 @@ impl GraphIndex {
         let mut chosen = Vec::with_capacity(max);
         g.select(&s.sorted, max, self.alpha, &mut chosen);
         (target, layer, chosen.iter().map(|c| c.id).collect())
+    }
+}
+
+/// The walks that plan one node: descent to its top layer, then a beam of width `insert_l` on
+/// each layer it shares with the graph, on the traversal codes like a query's walk. Each beam's
+/// nodes are re-ranked by exact distance before robust pruning, so the edges chosen (and the
+/// distances pruning compares) are those of the `f32` vectors; the codes only steer the walk,
+/// which at `insert_l` far above the number of edges kept finds the same candidates.
+struct PlanWalk<'a> {
+    index: &'a GraphIndex,
+    id: NodeId,
+    reach: u8,
+    s: &'a mut Scratch,
+}
+
+impl ProbeFn<Vec<Vec<Cand>>> for PlanWalk<'_> {
+    fn call<P: Probe>(self, probe: &P) -> Vec<Vec<Cand>> {
+        let PlanWalk { index, id, reach, s } = self;
+        let g = &index.graph;
+        let params = &index.params;
+        let query = g.vector(id);
+        let mut cur = g.descend(probe, reach).expect("the graph has an entry");
+        let mut layers = vec![Vec::new(); reach as usize + 1];
+        for layer in (0..=reach).rev() {
+            g.beam(probe, cur, params.insert_l, layer, None, s);
+            s.unsorted_results();
+            if !g.codes.is_exact() {
+                for c in &mut s.sorted {
+                    c.dist = g.space.distance(query, g.vector(c.id));
+                }
+            }
+            s.sorted.sort_unstable();
+            let nearest = s.sorted[0];
+            cur = Cand { dist: probe.distance(nearest.id), ..nearest };
+            let mut chosen = Vec::with_capacity(params.max_neighbors);
+            g.select(&s.sorted, params.max_neighbors, index.alpha, &mut chosen);
+            layers[layer as usize] = chosen;
+        }
+        layers
     }
 }

@@ -4,8 +4,11 @@
 //! A search computes a distance for every node it reaches; at a few hundred dimensions that
 //! arithmetic and the memory traffic of the `f32` vectors dominate a query. So a search walks on
 //! codes — `f16`, `bf16` or symmetric `i8` — and then re-ranks the nodes of its beam with the exact
-//! `f32` distance (`GraphIndex::search`), which is what it reports. Builds, repairs and exact
-//! searches keep using the `f32` vectors. The codes are derived from the vectors when a node is
+//! `f32` distance (`GraphIndex::search`), which is what it reports. Inserts walk the codes the
+//! same way to find a new node's candidates, then re-rank them and choose its edges by exact
+//! distance (`build.rs`); repairs and exact searches use the `f32` vectors only. On debian-384
+//! (384-d) `float8` codes made a 50k-vector build about 1.5x faster than walking the `f32`
+//! vectors, at the same recall. The codes are derived from the vectors when a node is
 //! stored (insert or `load`), so the persisted records do not change and a loaded index walks the
 //! same codes as the one that wrote it.
 //!
@@ -49,9 +52,9 @@ pub(super) trait Probe {
 }
 
 /// The exact internal distance on the `f32` vectors.
-pub(super) struct Exact<'a> {
-    pub(super) graph: &'a Graph,
-    pub(super) query: &'a [f32],
+struct Exact<'a> {
+    graph: &'a Graph,
+    query: &'a [f32],
 }
 
 impl Probe for Exact<'_> {
@@ -106,12 +109,14 @@ impl<T: Element> Probe for Coded<'_, T> {
         self.c0 + self.c1 * sq + self.c2 * scale * neg_dot
     }
 
-    /// All the codes of the step at once: they are short (384 `i8` codes are 6 cache lines),
-    /// and loading them in parallel measured faster on the 384-d dataset than one ahead.
+    /// All the codes of the step at once, with their scales: they are short (384 `i8` codes are
+    /// 6 cache lines), and loading them in parallel measured faster on the 384-d dataset than one
+    /// ahead.
     #[inline]
     fn prefetch_fresh(&self, ids: &[u32]) {
         for &id in ids {
             prefetch_lines(self.code(NodeId(id)), 8);
+            prefetch_lines(std::slice::from_ref(&self.aux[id as usize]), 1);
         }
     }
 
@@ -121,7 +126,7 @@ impl<T: Element> Probe for Coded<'_, T> {
 
 /// Asks the CPU to start loading the first `max` cache lines of `x`.
 #[inline]
-fn prefetch_lines<T>(x: &[T], max: usize) {
+pub(super) fn prefetch_lines<T>(x: &[T], max: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};

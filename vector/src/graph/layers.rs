@@ -23,7 +23,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::codes::Codes;
+use super::codes::{prefetch_lines, Codes};
 use super::space::Space;
 use crate::error::VectorError;
 
@@ -152,6 +152,20 @@ impl Graph {
         &block[1..=block[0] as usize]
     }
 
+    /// Hints the CPU to load the neighbour list of `id` at `layer`: a beam calls it for each
+    /// node it may expand later, so that the expansion does not wait for memory.
+    #[inline]
+    pub(super) fn prefetch_neighbors(&self, id: NodeId, layer: u8) {
+        prefetch_lines(self.block(id, layer), 3);
+    }
+
+    /// Hints the CPU to load the key of `id` (a beam reads it for every node it keeps).
+    #[inline]
+    pub(super) fn prefetch_key(&self, id: NodeId) {
+        prefetch_lines(std::slice::from_ref(&self.keys[id.idx()]), 1);
+    }
+
+    #[inline]
     fn block(&self, id: NodeId, layer: u8) -> &[u32] {
         if layer == 0 {
             let stride = self.max0 + 1;
@@ -163,6 +177,7 @@ impl Graph {
         }
     }
 
+    #[inline]
     fn block_mut(&mut self, id: NodeId, layer: u8) -> &mut [u32] {
         if layer == 0 {
             let stride = self.max0 + 1;

@@ -19,7 +19,8 @@
 //! - **Parallel build** (`build`): batches planned in parallel against the graph before the
 //!   batch, linked in order — reproducible, independent of the thread count.
 //! - **Quantized traversal** (`codes`): searches walk compact codes of the vectors (`f16`,
-//!   `bf16` or `i8`, option `compress_neighbors`) and re-rank their beam with exact distances.
+//!   `bf16` or `i8`, option `compress_neighbors`) and re-rank their beam with exact distances;
+//!   inserts find their candidates the same way and choose edges by exact distances.
 //! - **Removal with repair** (`repair`): the nodes that pointed to a removed node are relinked
 //!   to its neighbours.
 //! - **Records** (`record`): level + per layer the sorted neighbour keys as varint gaps, with a

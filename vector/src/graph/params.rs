@@ -9,7 +9,7 @@
 //! | `insert_l` | `ef_construction` | both | `1..=4096` | HNSW 200, DiskANN 128 | beam width while inserting: better graph, slower build |
 //! | `search_l` | `ef_search` | both | `1..=100000` | HNSW 80, DiskANN 64 | default beam width of a query: recall against speed |
 //! | `alpha` | | both | `1.0..=4.0` | HNSW 1.0, DiskANN 1.2 | robust-prune slack: above 1 keeps longer edges |
-//! | `compress_neighbors` | | both | `float32`, `float16`, `floatb16`, `float8` | `float8` | the codes searches walk by (`graph/codes.rs`), re-ranked exactly: smaller is faster, with slightly lower recall at one `search_l` |
+//! | `compress_neighbors` | | both | `float32`, `float16`, `floatb16`, `float8` | `float8` | the codes searches and inserts walk by (`graph/codes.rs`), re-ranked exactly: smaller is faster (queries and builds), with slightly lower recall at one `search_l` |
 //! | `seed` | | both | any `u64` | `0x5eed` | seeds the level of each node (HNSW) |
 //!
 //! `compress_neighbors` defaults to `float8` because it was the fastest code at recall@10 ≥ 0.95
@@ -131,7 +131,7 @@ pub struct IndexParams {
     /// Seed of the level of each node (a hash of the seed and the key), so that builds are
     /// reproducible and independent of insertion order.
     pub seed: u64,
-    /// The codes searches walk by (option `compress_neighbors`).
+    /// The codes searches and inserts walk by (option `compress_neighbors`).
     pub compress_neighbors: Compression,
 }
 

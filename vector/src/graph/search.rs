@@ -97,9 +97,15 @@ pub(super) struct Scratch {
 impl Scratch {
     /// Moves the results of the last beam search into `self.sorted`, nearest first.
     pub(super) fn sorted_results(&mut self) {
+        self.unsorted_results();
+        self.sorted.sort_unstable();
+    }
+
+    /// Moves the results of the last beam search into `self.sorted`, in no particular order
+    /// (for a caller that changes their distances first).
+    pub(super) fn unsorted_results(&mut self) {
         self.sorted.clear();
         self.sorted.extend(self.results.drain());
-        self.sorted.sort_unstable();
     }
 }
 
@@ -201,6 +207,11 @@ impl Graph {
             if s.results.len() >= ef && s.results.peek().is_some_and(|w| c > *w) {
                 break;
             }
+            // The likely next node to expand: its list loads while this one's neighbours are
+            // scored.
+            if let Some(Reverse(next)) = s.candidates.peek() {
+                self.prefetch_neighbors(next.id, layer);
+            }
             // The unvisited neighbours first (their visited tags are one array), then their
             // distances.
             fresh.clear();
@@ -210,6 +221,9 @@ impl Graph {
                 }
             }
             probe.prefetch_fresh(&fresh);
+            for &n in &fresh {
+                self.prefetch_key(NodeId(n));
+            }
             for (i, &n) in fresh.iter().enumerate() {
                 if let Some(&next) = fresh.get(i + 1) {
                     probe.prefetch_next(NodeId(next));

@@ -680,3 +680,32 @@ fn graph_quantized_walk_distances_approximate_exact_ones() {
         }
     }
 }
+
+#[test]
+fn graph_built_on_codes_is_as_good_as_one_built_on_vectors() {
+    // Inserts walk the codes and prune on exact distances: the graph such a build makes, walked
+    // by exact distances, must find the neighbours about as well as one built on the vectors.
+    let data = clustered(SEED + 22, 4000, 97, 40);
+    let qs = queries(SEED + 22, 100, 97);
+    let vectors: BTreeMap<i64, Vec<f32>> = data.iter().cloned().collect();
+    for metric in [Metric::Cosine, Metric::L2] {
+        let on_vectors = build_with(Compression::Float32, metric, &data);
+        for compression in [Compression::Float8, Compression::Float16] {
+            let mut on_codes = build_with(compression, metric, &data);
+            let mut store = Store::new();
+            persist(&mut on_codes, &mut store);
+            let walked_exactly = load_from(on_vectors.params(), &store, &vectors).expect("load");
+            for search_l in [Some(20), None] {
+                let want = recall(&on_vectors, &qs, 10, search_l, None);
+                let got = recall(&walked_exactly, &qs, 10, search_l, None);
+                assert!(
+                    got >= want - 0.02,
+                    "{compression} {metric} search_l {search_l:?}: recall@10 {got} on the graph \
+                     built on codes, {want} on vectors; seed {SEED:#x}"
+                );
+            }
+            let r = recall(&on_codes, &qs, 10, None, None);
+            assert!(r >= 0.95, "{compression} {metric} recall@10 {r} seed {SEED:#x}");
+        }
+    }
+}
