@@ -594,3 +594,60 @@ fn compress_neighbors_codes_search_exactly_and_survive_reopen() {
         .expect_err("1-bit codes are not supported");
     assert!(e.to_string().contains("compress_neighbors"), "{e}");
 }
+
+/// The exact nearest-k scan (`ORDER BY vector_distance_xxx(col, ?) LIMIT k` without a vector
+/// index) on every path it has: leaves read in place when the table is cached, copied in
+/// batches straight from the file when it is bigger than the cache, inside a write transaction
+/// with changes not yet written, and rows the threads leave to the function (text vectors,
+/// vectors spilled to overflow pages). Each answer must equal a plain sort by the same
+/// function (`+ 0` keeps the planner from the exact scan).
+#[test]
+fn exact_scan_matches_a_plain_sort_on_every_path() {
+    let seed = 11u64;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 4 KiB pages: 48-d vectors (192 bytes) stay on their page, 1,100-d ones spill.
+    for (dims, rows, cache) in [(48usize, 3000usize, 16i64), (48, 3000, 2000), (1100, 200, 16)] {
+        let path = dir.path().join(format!("exact-{dims}-{cache}.db"));
+        let mut c = Connection::open(path.to_str().expect("utf-8")).expect("open");
+        c.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, emb)").expect("ddl");
+        c.execute_batch("BEGIN").expect("begin");
+        for (i, v) in clustered(&mut rng, rows, dims).into_iter().enumerate() {
+            let value = match i % 97 {
+                1 => Value::Text(format!(
+                    "[{}]",
+                    v.iter().map(f32::to_string).collect::<Vec<_>>().join(",")
+                )),
+                _ => blob(&v),
+            };
+            c.query("INSERT INTO t(emb) VALUES (?1)", &[value]).expect("insert");
+        }
+        c.execute_batch("COMMIT").expect("commit");
+        // A new connection starts with an empty cache of `cache` pages.
+        drop(c);
+        let mut c = Connection::open(path.to_str().expect("utf-8")).expect("reopen");
+        c.execute_batch(&format!("PRAGMA cache_size = {cache}")).expect("cache_size");
+        let q = blob(&clustered(&mut rng, 1, dims)[0]);
+        let check = |c: &mut Connection, what: &str| {
+            for (func, k) in [("vector_distance_cos", 10), ("vector_distance_l2", 25)] {
+                let fast = format!("SELECT id FROM t ORDER BY {func}(emb, ?1) LIMIT {k}");
+                let slow = format!("SELECT id FROM t ORDER BY {func}(emb, ?1) + 0 LIMIT {k}");
+                let plan = |c: &mut Connection, sql: &str| {
+                    let p = c.query(&format!("EXPLAIN QUERY PLAN {sql}"), &[]).expect("plan");
+                    format!("{:?}", p.rows).contains("exact nearest k")
+                };
+                assert!(plan(c, &fast) && !plan(c, &slow), "{what}: plans of {fast} / {slow}");
+                let (got, want) = (ints(c, &fast, &[q.clone()]), ints(c, &slow, &[q.clone()]));
+                assert_eq!(got, want, "{what}, {func}, dims {dims}, cache {cache}, seed {seed}");
+            }
+        };
+        check(&mut c, "twice, cold then warm");
+        check(&mut c, "twice, cold then warm");
+        c.execute_batch("BEGIN").expect("begin");
+        c.query("UPDATE t SET emb = ?1 WHERE id % 400 = 3", &[q.clone()]).expect("update");
+        c.execute_batch("DELETE FROM t WHERE id % 350 = 0").expect("delete");
+        check(&mut c, "inside a write transaction");
+        c.execute_batch("ROLLBACK").expect("rollback");
+        check(&mut c, "after the rollback");
+    }
+}
