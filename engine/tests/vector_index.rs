@@ -637,14 +637,18 @@ fn exact_scan_matches_a_plain_sort_on_every_path() {
                     format!("{:?}", p.rows).contains("exact nearest k")
                 };
                 assert!(plan(c, &fast) && !plan(c, &slow), "{what}: plans of {fast} / {slow}");
-                let (got, want) = (ints(c, &fast, &[q.clone()]), ints(c, &slow, &[q.clone()]));
+                let (got, want) = (
+                    ints(c, &fast, std::slice::from_ref(&q)),
+                    ints(c, &slow, std::slice::from_ref(&q)),
+                );
                 assert_eq!(got, want, "{what}, {func}, dims {dims}, cache {cache}, seed {seed}");
             }
         };
         check(&mut c, "twice, cold then warm");
         check(&mut c, "twice, cold then warm");
         c.execute_batch("BEGIN").expect("begin");
-        c.query("UPDATE t SET emb = ?1 WHERE id % 400 = 3", &[q.clone()]).expect("update");
+        c.query("UPDATE t SET emb = ?1 WHERE id % 400 = 3", std::slice::from_ref(&q))
+            .expect("update");
         c.execute_batch("DELETE FROM t WHERE id % 350 = 0").expect("delete");
         check(&mut c, "inside a write transaction");
         c.execute_batch("ROLLBACK").expect("rollback");

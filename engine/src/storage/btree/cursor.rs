@@ -325,19 +325,7 @@ impl Cursor {
         if let Some(node) = self.hint_leaf(pager)? {
             let n = node.ncells;
             if node.rowid_at(0)? <= rowid && rowid <= node.rowid_at(n - 1)? {
-                let (mut lo, mut hi) = (0, n);
-                let mut found = false;
-                while lo < hi {
-                    let mid = lo.midpoint(hi);
-                    match node.rowid_at(mid)?.cmp(&rowid) {
-                        Ordering::Less => lo = mid + 1,
-                        Ordering::Greater => hi = mid,
-                        Ordering::Equal => {
-                            (lo, found) = (mid, true);
-                            break;
-                        }
-                    }
-                }
+                let (lo, found) = node.search_rowid(rowid)?;
                 self.stack.last_mut().expect("hint_leaf saw the stack").1 = lo;
                 self.start_scan(pager, None);
                 self.positioned(pager);
@@ -351,34 +339,19 @@ impl Cursor {
         loop {
             let node = Self::node(pager, pg)?;
             self.check_kind(&node)?;
-            let (mut lo, mut hi) = (0, node.ncells);
             if node.kind.is_leaf() {
-                while lo < hi {
-                    let mid = lo.midpoint(hi);
-                    match node.rowid_at(mid)?.cmp(&rowid) {
-                        Ordering::Less => lo = mid + 1,
-                        Ordering::Greater => hi = mid,
-                        Ordering::Equal => {
-                            self.push_leaf(pg, mid, node.ncells)?;
-                            return Ok(true);
-                        }
-                    }
-                }
+                let (lo, found) = node.search_rowid(rowid)?;
                 let n = node.ncells;
                 self.push_leaf(pg, lo, n)?;
+                if found {
+                    return Ok(true);
+                }
                 if lo >= n {
                     self.forward_from_end(pager)?;
                 }
                 return Ok(false);
             }
-            while lo < hi {
-                let mid = lo.midpoint(hi);
-                if node.rowid_at(mid)? < rowid {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
+            let lo = node.child_index_for_rowid(rowid)?;
             let child = node.child(lo)?;
             self.push(pg, lo)?;
             pg = child;

@@ -267,6 +267,35 @@ impl<'a> Node<'a> {
         Ok(rowid as i64)
     }
 
+    /// Table interior pages: the child whose subtree holds `rowid` (the first cell whose key is
+    /// not below it, or `ncells` for the right-most child).
+    pub fn child_index_for_rowid(&self, rowid: i64) -> Result<usize> {
+        let (mut lo, mut hi) = (0, self.ncells);
+        while lo < hi {
+            let mid = lo.midpoint(hi);
+            if self.rowid_at(mid)? < rowid {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// Table leaves: the cell holding `rowid` and `true`, or where it would go and `false`.
+    pub fn search_rowid(&self, rowid: i64) -> Result<(usize, bool)> {
+        let (mut lo, mut hi) = (0, self.ncells);
+        while lo < hi {
+            let mid = lo.midpoint(hi);
+            match self.rowid_at(mid)?.cmp(&rowid) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok((mid, true)),
+            }
+        }
+        Ok((lo, false))
+    }
+
     /// Decodes cell `i`.
     #[inline]
     pub fn cell(&self, i: usize) -> Result<CellInfo> {

@@ -92,34 +92,16 @@ pub(super) fn table_path(pager: &mut Pager, root: PageNo, rowid: i64) -> Result<
             return Err(too_deep(pg));
         }
         let node = Node::parse(pager.get(pg)?, pg, usable)?;
-        let (mut lo, mut hi) = (0, node.ncells);
         match node.kind {
             PageKind::TableInterior => {
-                while lo < hi {
-                    let mid = lo.midpoint(hi);
-                    if node.rowid_at(mid)? < rowid {
-                        lo = mid + 1;
-                    } else {
-                        hi = mid;
-                    }
-                }
+                let lo = node.child_index_for_rowid(rowid)?;
                 path.push((pg, lo));
                 pg = node.child(lo)?;
             }
             PageKind::TableLeaf => {
-                while lo < hi {
-                    let mid = lo.midpoint(hi);
-                    match node.rowid_at(mid)?.cmp(&rowid) {
-                        Ordering::Less => lo = mid + 1,
-                        Ordering::Greater => hi = mid,
-                        Ordering::Equal => {
-                            path.push((pg, mid));
-                            return Ok((path, true));
-                        }
-                    }
-                }
-                path.push((pg, lo));
-                return Ok((path, false));
+                let (i, found) = node.search_rowid(rowid)?;
+                path.push((pg, i));
+                return Ok((path, found));
             }
             _ => return Err(Error::corrupt(pg, "index page inside a table b-tree")),
         }
