@@ -623,3 +623,34 @@ fn whole_reals_that_sqlite_stored_as_integers_read_back_as_real() {
         assert_eq!(c.query(sql, &[]).expect(sql).rows, want, "{sql}");
     }
 }
+
+/// `INSERT OR FAIL` stops at the row that breaks a constraint but keeps the rows it inserted
+/// before it (`OR ABORT` undoes them), in autocommit and inside a transaction, as in SQLite.
+#[test]
+fn or_fail_keeps_the_rows_changed_before_the_error() {
+    let sq = rusqlite::Connection::open_in_memory().expect("sqlite");
+    let mut c = Connection::open(":memory:").expect("open");
+    let steps = [
+        "CREATE TABLE f(a INTEGER PRIMARY KEY, b UNIQUE, c NOT NULL CHECK (c <> 'bad'))",
+        "INSERT INTO f VALUES (1, 10, 'x')",
+        "INSERT OR FAIL INTO f VALUES (2, 20, 'y'), (3, 10, 'z'), (4, 40, 'w')",
+        "INSERT OR ABORT INTO f VALUES (5, 50, 'y'), (6, 10, 'z')",
+        "INSERT OR FAIL INTO f VALUES (7, 70, 'y'), (8, 80, NULL), (9, 90, 'w')",
+        "INSERT OR FAIL INTO f SELECT a + 100, b + 1, CASE WHEN a = 7 THEN 'bad' ELSE c END FROM f",
+        "UPDATE OR ABORT f SET b = 31 WHERE a >= 1",
+        "BEGIN",
+        "INSERT OR FAIL INTO f VALUES (10, 100, 'y'), (11, 100, 'z')",
+        "INSERT OR FAIL INTO f SELECT a + 1000, b + 1000, c FROM f WHERE a > 100 UNION ALL SELECT 7, 0, 'q'",
+        "COMMIT",
+    ];
+    for sql in steps {
+        let theirs = sq.execute_batch(sql).map_err(|e| e.to_string());
+        let ours = c.execute_batch(sql).map_err(|e| e.to_string());
+        assert_eq!(ours.is_ok(), theirs.is_ok(), "{sql}: {ours:?} vs {theirs:?}");
+        if let (Err(o), Err(t)) = (&ours, &theirs) {
+            assert!(o.contains(t.as_str()) || t.contains(o.as_str()), "{sql}: {o} vs {t}");
+        }
+        let q = "SELECT a, b, c FROM f ORDER BY a";
+        assert_eq!(c.query(q, &[]).expect(q).rows, sqlite_rows(&sq, q).expect(q), "after {sql}");
+    }
+}

@@ -985,7 +985,7 @@ fn next_rowid(w: &TableWriter, cx: &mut Cx<'_>) -> Result<i64> {
 
 /// Runs an `INSERT`; returns the `RETURNING` rows.
 pub fn run_insert(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
-    let out = insert_rows(p, cx)?;
+    let out = insert_rows(p, cx).map_err(|e| fail_keeps(e, p.conflict))?;
     if let Some(fk) = enforced(&p.w, cx) {
         fkey::finish(fk, cx)?;
     }
@@ -1300,6 +1300,22 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
 }
 
 /// Runs a `DELETE`.
+/// `INSERT OR FAIL`: a constraint error ends the statement but keeps the rows it inserted
+/// before, as `RAISE(FAIL)` does (each row is checked before it is written, so the failing row
+/// leaves nothing). Foreign keys are not conflict constraints: their errors still undo the
+/// statement, as in SQLite. `UPDATE OR FAIL` still undoes the whole statement: an update can
+/// fail half-way through a row.
+fn fail_keeps(e: Error, conflict: Conflict) -> Error {
+    match e {
+        Error::Constraint(message)
+            if conflict == Conflict::Fail && !message.starts_with("FOREIGN KEY") =>
+        {
+            Error::Raise { action: crate::error::RaiseAction::Fail, message }
+        }
+        e => e,
+    }
+}
+
 pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     let out = delete_rows(p, cx)?;
     if let Some(fk) = enforced(&p.w, cx) {
