@@ -606,12 +606,10 @@ fn whole_reals_that_sqlite_stored_as_integers_read_back_as_real() {
     let path = dir.path().join("reals.db");
     let path = path.to_str().expect("utf-8");
     let sq = rusqlite::Connection::open(path).expect("sqlite open");
-    sq.execute_batch(
-        "CREATE TABLE r(id INTEGER PRIMARY KEY, x REAL, y NUMERIC);
+    let setup = "CREATE TABLE r(id INTEGER PRIMARY KEY, x REAL, y NUMERIC);
          CREATE INDEX r_x ON r(x);
-         INSERT INTO r VALUES (1, 350.0, 2.0), (2, 2.5, 3.5), (3, -7.0, 4.0), (4, NULL, 'a');",
-    )
-    .expect("sqlite write");
+         INSERT INTO r VALUES (1, 350.0, 2.0), (2, 2.5, 3.5), (3, -7.0, 4.0), (4, NULL, 'a');";
+    sq.execute_batch(setup).expect("sqlite write");
     let mut c = Connection::open(path).expect("open");
     for sql in [
         "SELECT id, x, typeof(x), y, typeof(y) FROM r ORDER BY id",
@@ -622,6 +620,17 @@ fn whole_reals_that_sqlite_stored_as_integers_read_back_as_real() {
         let want = sqlite_rows(&sq, sql).expect(sql);
         assert_eq!(c.query(sql, &[]).expect(sql).rows, want, "{sql}");
     }
+    // A row read to be changed (an upsert's existing row): the new values are computed from
+    // its REALs. The oracle is a copy
+    // in SQLite's memory, since `c` changes the shared file.
+    let copy = rusqlite::Connection::open_in_memory().expect("sqlite");
+    copy.execute_batch(setup).expect("sqlite copy");
+    let change = "INSERT INTO r VALUES (1, 0, 0), (3, 0, 0) \
+                  ON CONFLICT (id) DO UPDATE SET y = typeof(x) || ':' || (x / 4)";
+    c.execute_batch(change).expect(change);
+    copy.execute_batch(change).expect(change);
+    let sql = "SELECT id, x, typeof(x), y FROM r ORDER BY id";
+    assert_eq!(c.query(sql, &[]).expect(sql).rows, sqlite_rows(&copy, sql).expect(sql), "{change}");
 }
 
 /// `INSERT OR FAIL` stops at the row that breaks a constraint but keeps the rows it inserted

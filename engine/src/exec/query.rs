@@ -624,6 +624,9 @@ pub fn table_row(payload: &[u8], rowid: i64, table: &crate::sql::catalog::Table)
         row.push(c.default_value.clone());
     }
     row.truncate(table.columns.len());
+    for (c, v) in row.iter_mut().enumerate().take(stored) {
+        read_back_real(v, table, c);
+    }
     if let Some(a) = table.rowid_alias {
         row[a] = Value::Integer(rowid);
     }
