@@ -579,6 +579,92 @@ fn index_ranges_and_index_order_match_sqlite() {
     }
 }
 
+/// An equality seek stands in for its condition (the condition is not checked again on the
+/// rows it finds), so it must find exactly the rows the condition keeps: every pair of columns
+/// of different affinities and collations is joined, and compared with constants, over values
+/// of every type, and each answer must be SQLite's.
+#[test]
+fn equality_seeks_find_exactly_the_rows_their_conditions_keep() {
+    let kinds =
+        ["INT", "TEXT", "REAL", "NUMERIC", "BLOB", "", "TEXT COLLATE NOCASE", "TEXT COLLATE RTRIM"];
+    let cols: Vec<String> = (0..kinds.len()).map(|i| format!("c{i}")).collect();
+    let decl = |t: &str| {
+        let defs: Vec<String> =
+            cols.iter().zip(kinds).map(|(c, k)| format!("{c} {k}").trim().to_string()).collect();
+        format!("CREATE TABLE {t}(id INTEGER PRIMARY KEY, {})", defs.join(", "))
+    };
+    let mut setup = vec![decl("p"), decl("q")];
+    for c in &cols {
+        setup.push(format!("CREATE INDEX q_{c} ON q({c})"));
+    }
+    let values = [
+        "NULL",
+        "1",
+        "1.0",
+        "'1'",
+        "' 1'",
+        "'1.0'",
+        "2.5",
+        "'2.5'",
+        "'abc'",
+        "'ABC'",
+        "'abc '",
+        "x'616263'",
+        "x'31'",
+        "-0.0",
+        "0",
+        "'0'",
+        "9223372036854775807",
+        "'x'",
+    ];
+    let mut rng = ChaCha8Rng::seed_from_u64(0x5EE);
+    for t in ["p", "q"] {
+        let rows: Vec<String> = (1..=60)
+            .map(|id| {
+                let vals: Vec<&str> =
+                    cols.iter().map(|_| values[rng.gen_range(0..values.len())]).collect();
+                format!("({id}, {})", vals.join(", "))
+            })
+            .collect();
+        setup.push(format!("INSERT INTO {t} VALUES {}", rows.join(", ")));
+    }
+    let mut queries = Vec::new();
+    for a in &cols {
+        for b in &cols {
+            queries.push(format!("SELECT p.id, q.id FROM p JOIN q ON q.{b} = p.{a}"));
+            queries.push(format!("SELECT count(*) FROM p, q WHERE p.{a} = q.{b}"));
+        }
+        for v in values {
+            queries.push(format!("SELECT id FROM q WHERE {a} = {v}"));
+            queries.push(format!("SELECT id FROM q WHERE {v} = {a} COLLATE NOCASE"));
+        }
+    }
+    let setup_refs: Vec<&str> = setup.iter().map(String::as_str).collect();
+    let bad = compare(&setup_refs, &queries);
+    assert!(
+        bad.is_empty(),
+        "{} of {} differ:\n{}",
+        bad.len(),
+        queries.len(),
+        bad.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+    );
+    // The seeks are used (the test would prove little otherwise).
+    let mut c = Connection::open(":memory:").expect("open");
+    for s in &setup {
+        c.execute_batch(s).expect("setup");
+    }
+    let plan = c
+        .query("EXPLAIN QUERY PLAN SELECT count(*) FROM p JOIN q ON q.c1 = p.c1", &[])
+        .expect("explain")
+        .rows;
+    assert!(
+        plan.iter().any(
+            |r| matches!(&r[3], Value::Text(s) if s.contains("USING COVERING INDEX q_c1 (c1=?)"))
+        ),
+        "{plan:?}"
+    );
+}
+
 /// RIGHT JOIN runs when its left side is one table and it has an ON clause; the other shapes,
 /// and FULL OUTER JOIN, are refused with an error that says so (never a wrong answer).
 #[test]

@@ -88,6 +88,26 @@ fn shift(x: i64, n: i64) -> i64 {
     }
 }
 
+/// Evaluates `e` into `out`; a column's text or blob is copied into `out`'s buffer when `out`
+/// holds one already, so that a value evaluated once per row does not allocate each time.
+pub fn eval_into(e: &Expr, cx: &mut Cx<'_>, out: &mut Value) -> Result<()> {
+    match e {
+        Expr::Col(slot, col) => match (cx.env[*slot].get(*col), out) {
+            (Some(Value::Text(s)), Value::Text(d)) => {
+                d.clear();
+                d.push_str(s);
+            }
+            (Some(Value::Blob(b)), Value::Blob(d)) => {
+                d.clear();
+                d.extend_from_slice(b);
+            }
+            (v, out) => *out = v.cloned().unwrap_or(Value::Null),
+        },
+        _ => *out = eval(e, cx)?,
+    }
+    Ok(())
+}
+
 /// Evaluates an expression against the current environment.
 pub fn eval(e: &Expr, cx: &mut Cx<'_>) -> Result<Value> {
     Ok(match e {

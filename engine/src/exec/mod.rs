@@ -56,7 +56,7 @@ pub struct Cx<'a> {
     pub fk: fkey::FkState,
     /// The cursors of each seeking source, by slot, kept between its seeks (see
     /// [`query::SeekState`]).
-    pub seeks: rustc_hash::FxHashMap<usize, query::SeekState>,
+    pub seeks: Vec<Option<Box<query::SeekState>>>,
 }
 
 impl<'a> Cx<'a> {
@@ -81,7 +81,7 @@ impl<'a> Cx<'a> {
             vector_ops: Vec::new(),
             foreign_keys: false,
             fk: fkey::FkState::default(),
-            seeks: rustc_hash::FxHashMap::default(),
+            seeks: Vec::new(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet, VecDeque};
 use std::rc::Rc;
 
-use super::eval::{eval, eval_true};
+use super::eval::{eval, eval_into, eval_true};
 use super::Cx;
 use crate::error::{Error, Result};
 use crate::functions;
@@ -15,8 +15,8 @@ use crate::sql::plan::{
 };
 use crate::storage::btree::{Cursor, LeafBatch, SeekOp, TreeKind};
 use crate::storage::record::{
-    compare_record_to_key, compare_values, decode_prefix, decode_record, encode_record, nth_field,
-    Collation, KeyInfo, RecordView,
+    self, compare_record_to_key, compare_values, decode_prefix, decode_record, encode_record,
+    nth_field, Collation, KeyInfo, RecordView,
 };
 use crate::storage::{Value, ValueRef};
 use crate::vector_index;
@@ -1009,7 +1009,7 @@ fn for_each_row(
                     if found {
                         load_row(&st.table, src, &table, cx)?;
                     }
-                    cx.seeks.insert(src.slot, st);
+                    st.keep(cx, src.slot);
                     if found {
                         f(cx)
                     } else {
@@ -1017,13 +1017,19 @@ fn for_each_row(
                     }
                 }
                 Access::IndexSeek { index, keys, range, covering, reverse } => {
-                    let mut key = Vec::with_capacity(keys.len() + 1);
-                    for (e, aff) in keys {
-                        let v = eval(e, cx)?;
+                    let mut st = SeekState::take(cx, src.slot, &table, Some(index.root));
+                    // The key reuses the buffers of the last seek's.
+                    st.key.resize(keys.len(), Value::Null);
+                    for ((e, aff), v) in keys.iter().zip(st.key.iter_mut()) {
+                        eval_into(e, cx, v)?;
                         if matches!(v, Value::Null) {
+                            st.keep(cx, src.slot);
                             return Ok(true);
                         }
-                        key.push(if *aff == Affinity::Blob { v } else { apply_affinity(v, *aff) });
+                        *v = apply_comparison_affinity(
+                            std::mem::replace(v, Value::Null),
+                            Some(*aff),
+                        );
                     }
                     let mut bound = |b: &Option<RangeBound>| -> Result<Option<Option<_>>> {
                         let Some(b) = b else { return Ok(Some(None)) };
@@ -1038,17 +1044,20 @@ fn for_each_row(
                         Some(r) => match (bound(&r.lo)?, bound(&r.hi)?) {
                             (Some(lo), Some(hi)) if index.columns[keys.len()].desc => (hi, lo),
                             (Some(lo), Some(hi)) => (lo, hi),
-                            _ => return Ok(true),
+                            _ => {
+                                st.keep(cx, src.slot);
+                                return Ok(true);
+                            }
                         },
                         None => (None, None),
                     };
-                    let mut st = SeekState::take(cx, src.slot, &table, Some(index.root));
-                    let (icur, info) = st.index.get_or_insert_with(|| {
+                    let SeekState { table: tcur, index: icur, key } = &mut *st;
+                    let (icur, info) = icur.get_or_insert_with(|| {
                         (Cursor::new(index.root, TreeKind::Index), index.key_info())
                     });
                     let more = index_seek(
-                        (&mut st.table, icur, info),
-                        &key,
+                        (tcur, icur, info),
+                        key,
                         (lo, hi),
                         (*covering, *reverse),
                         index,
@@ -1057,7 +1066,7 @@ fn for_each_row(
                         cx,
                         f,
                     );
-                    cx.seeks.insert(src.slot, st);
+                    st.keep(cx, src.slot);
                     more
                 }
             }
@@ -1227,11 +1236,12 @@ impl ExactScan {
 
 /// What a seeking source keeps between its seeks within one statement: its cursors, so that a
 /// seek landing in the leaf of the last one skips the descent (a join probing with keys in
-/// order), and the index's key description.
+/// order), the index's key description, and the buffers of the last key.
 #[derive(Debug)]
 pub struct SeekState {
     table: Cursor,
     index: Option<(Cursor, KeyInfo)>,
+    key: Vec<Value>,
 }
 
 impl SeekState {
@@ -1242,8 +1252,8 @@ impl SeekState {
         slot: usize,
         table: &crate::sql::catalog::Table,
         index: Option<crate::storage::PageNo>,
-    ) -> SeekState {
-        match cx.seeks.remove(&slot) {
+    ) -> Box<SeekState> {
+        match cx.seeks.get_mut(slot).and_then(Option::take) {
             Some(st)
                 if st.table.root() == table.root
                     && st.index.as_ref().map(|(c, _)| c.root()) == index =>
@@ -1252,9 +1262,21 @@ impl SeekState {
             }
             _ => {
                 let kind = if table.without_rowid { TreeKind::Index } else { TreeKind::Table };
-                SeekState { table: Cursor::new(table.root, kind), index: None }
+                Box::new(SeekState {
+                    table: Cursor::new(table.root, kind),
+                    index: None,
+                    key: Vec::new(),
+                })
             }
         }
+    }
+
+    /// Keeps the state for the next seek of `slot`.
+    fn keep(self: Box<Self>, cx: &mut Cx<'_>, slot: usize) {
+        if cx.seeks.len() <= slot {
+            cx.seeks.resize_with(slot + 1, || None);
+        }
+        cx.seeks[slot] = Some(self);
     }
 }
 
@@ -1277,7 +1299,18 @@ fn index_seek(
     f: &mut dyn FnMut(&mut Cx<'_>) -> Result<bool>,
 ) -> Result<bool> {
     let (lo, hi) = bounds;
-    let prefix: Vec<ValueRef<'_>> = key.iter().map(Value::as_ref).collect();
+    // The key as references, on the stack for keys of up to 8 columns.
+    let mut inline = [ValueRef::Null; 8];
+    let spilled: Vec<ValueRef<'_>>;
+    let prefix: &[ValueRef<'_>] = if key.len() <= inline.len() {
+        for (r, k) in inline.iter_mut().zip(key) {
+            *r = k.as_ref();
+        }
+        &inline[..key.len()]
+    } else {
+        spilled = key.iter().map(Value::as_ref).collect();
+        &spilled
+    };
     // Where the scan starts and the bound that ends it.
     let (start, stop) = if reverse { (&hi, &lo) } else { (&lo, &hi) };
     let op = |incl: bool| match (reverse, incl) {
@@ -1286,32 +1319,34 @@ fn index_seek(
         (true, true) => SeekOp::Le,
         (true, false) => SeekOp::Lt,
     };
-    let stop = stop.as_ref().map(|(v, incl)| (probe(&prefix, v), *incl));
+    let stop = stop.as_ref().map(|(v, incl)| (probe(prefix, v), *incl));
     let mut ok = match start {
-        Some((v, incl)) => icur.seek_key(cx.pager, &probe(&prefix, v), info, op(*incl))?,
-        None => icur.seek_key(cx.pager, &prefix, info, op(true))?,
+        Some((v, incl)) => icur.seek_key(cx.pager, &probe(prefix, v), info, op(*incl))?,
+        None => icur.seek_key(cx.pager, prefix, info, op(true))?,
     };
     let ncols = table.columns.len();
+    // The columns of the row that a covering seek fills: those of the index that the query
+    // reads. The others are NULL.
+    let fills = |c: usize| c < src.width && src.need.get(c) != Some(&false);
     if covering && !table.without_rowid {
-        // The columns the index lacks are NULL; the others are overwritten row by row.
         let row = &mut cx.env[src.slot];
         row.resize(ncols + 1, Value::Null);
         for (c, v) in row.iter_mut().enumerate().take(ncols) {
-            if !index.columns.iter().any(|ic| ic.column == Some(c)) {
+            if !(fills(c) && index.columns.iter().any(|ic| ic.column == Some(c))) {
                 *v = Value::Null;
             }
         }
     }
-    let (order, pk_at) = if table.without_rowid {
-        (table.record_columns(), table.pk_fields(index))
+    let (order, pk_at, pk_info) = if table.without_rowid {
+        (table.record_columns(), table.pk_fields(index), table.pk_key_info())
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), KeyInfo::default())
     };
-    let pk_info = table.pk_key_info();
+    let nkeys = index.columns.len();
     while ok {
         let hit = {
             let rec = icur.payload(cx.pager)?;
-            if compare_record_to_key(&rec, &prefix, info)? != Ordering::Equal {
+            if compare_record_to_key(&rec, prefix, info)? != Ordering::Equal {
                 break;
             }
             if let Some((p, incl)) = &stop {
@@ -1321,25 +1356,33 @@ fn index_seek(
                     break;
                 }
             }
-            let view = RecordView::parse(&rec)?;
             if table.without_rowid {
+                let view = RecordView::parse(&rec)?;
                 keyed_hit(&rec, &view, table, index, (&order, &pk_at), covering)?
             } else {
-                let ValueRef::Integer(rowid) = view.get(view.len().saturating_sub(1))? else {
+                // The entry's key columns, then the rowid.
+                let mut fields = record::fields(&rec)?;
+                if covering {
+                    // The row from the index entry alone, reusing the slot's buffers.
+                    let row = &mut cx.env[src.slot];
+                    for ic in &index.columns {
+                        let v = fields.next().transpose()?.unwrap_or(ValueRef::Null);
+                        if let Some(c) = ic.column.filter(|&c| fills(c)) {
+                            v.store_into(&mut row[c]);
+                            read_back_real(&mut row[c], table, c);
+                        }
+                    }
+                } else if nkeys > 0 {
+                    fields.nth(nkeys - 1).transpose()?;
+                }
+                let Some(ValueRef::Integer(rowid)) = fields.next().transpose()? else {
                     return Err(Error::corrupt_file(format!(
                         "index {} entry without a rowid",
                         index.name
                     )));
                 };
                 if covering {
-                    // The row from the index entry alone, reusing the slot's buffers.
                     let row = &mut cx.env[src.slot];
-                    for (i, ic) in index.columns.iter().enumerate() {
-                        if let Some(c) = ic.column {
-                            view.get(i)?.store_into(&mut row[c]);
-                            read_back_real(&mut row[c], table, c);
-                        }
-                    }
                     if let Some(a) = table.rowid_alias {
                         ValueRef::Integer(rowid).store_into(&mut row[a]);
                     }

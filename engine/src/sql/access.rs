@@ -34,8 +34,8 @@ pub(super) type SlotsOf<'a> = dyn Fn(&Expr) -> HashSet<usize> + 'a;
 /// The best access path for the table source `slot` of `table`, from the conditions `cands`
 /// that apply to it, where `ready` says whether an expression can be evaluated before the
 /// source's loop starts (it reads only earlier loops, outer queries or nothing). Also returns
-/// the positions in `cands` of the conditions on the rowid that the path enforces exactly,
-/// which need no check on the rows it finds.
+/// the positions in `cands` of the conditions that the path enforces exactly (rowid bounds and
+/// the equality keys of an index seek), which need no check on the rows it finds.
 pub(super) fn choose_access(
     cat: &Catalog,
     table: &Table,
@@ -45,7 +45,9 @@ pub(super) fn choose_access(
 ) -> (Access, Vec<usize>) {
     let rowid_col = table.columns.len();
     let is_rowid = |c: usize| c == rowid_col || Some(c) == table.rowid_alias;
-    let mut eq_cols: Vec<(usize, Expr, Collation, Option<Affinity>)> = Vec::new();
+    // Equality conditions on columns: the column, the other side, the comparison's collation and
+    // affinity, and the position of the condition.
+    let mut eq_cols: Vec<(usize, Expr, Collation, Option<Affinity>, usize)> = Vec::new();
     let mut ranges: Vec<ColRange> = Vec::new();
     let mut rowid_eq = None;
     // Rowid bounds, each with the position of the condition it came from.
@@ -89,7 +91,7 @@ pub(super) fn choose_access(
                 CmpOp::Ne => {}
             }
         } else if op == CmpOp::Eq {
-            eq_cols.push((col, other, *coll, *aff));
+            eq_cols.push((col, other, *coll, *aff, ci));
         } else if op != CmpOp::Ne {
             ranges.push(ColRange { col, op, bound: other, coll: *coll, aff: *aff });
         }
@@ -98,20 +100,21 @@ pub(super) fn choose_access(
         return (Access::RowidEq(e), vec![ci]);
     }
     // The index with the most equality keys, then a range on the next column.
-    let mut best: Option<(usize, IndexChoice)> = None;
+    let mut best: Option<(usize, IndexChoice, Vec<usize>)> = None;
     for idx in cat.indexes_of(&table.name) {
         if idx.predicate.is_some() {
             continue;
         }
-        let mut keys = Vec::new();
+        let (mut keys, mut key_conds) = (Vec::new(), Vec::new());
         for ic in &idx.columns {
             let Some(c) = ic.column else { break };
-            let Some((_, e, _, aff)) = eq_cols.iter().find(|(col, _, coll, aff)| {
+            let Some((_, e, _, aff, ci)) = eq_cols.iter().find(|(col, _, coll, aff, _)| {
                 *col == c && *coll == ic.collation && index_order_holds(table, c, *aff)
             }) else {
                 break;
             };
             keys.push((e.clone(), aff.unwrap_or(Affinity::Blob)));
+            key_conds.push(*ci);
         }
         let range = idx.columns.get(keys.len()).and_then(|ic| {
             let c = ic.column?;
@@ -139,13 +142,15 @@ pub(super) fn choose_access(
         let score = 2 * keys.len() + usize::from(range.is_some());
         // A WITHOUT ROWID table's primary key holds the rows: no lookup follows its seek.
         let own_rows = idx.primary_key && table.without_rowid;
-        if best.as_ref().is_none_or(|(s, _)| score > *s || score == *s && own_rows) {
-            best = Some((score, (idx.clone(), keys, range)));
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s || score == *s && own_rows) {
+            best = Some((score, (idx.clone(), keys, range), key_conds));
         }
     }
-    if let Some((_, (index, keys, range))) = best {
+    if let Some((_, (index, keys, range), key_conds)) = best {
+        // The seek finds exactly the entries equal to its keys under the conditions' collations
+        // and affinities; the range conditions stay, as they also drop NULLs at an open end.
         let access = Access::IndexSeek { index, keys, range, covering: false, reverse: false };
-        return (access, Vec::new());
+        return (access, key_conds);
     }
     if lo.is_none() && hi.is_none() {
         return (Access::Scan, Vec::new());

@@ -557,6 +557,16 @@ impl Pager {
         pgnos.iter().map(|&pg| Some((pg, &*self.cache.get(&pg.0)?.data))).collect()
     }
 
+    /// A page that [`Pager::get`] has just returned, looked up again without the checks and
+    /// bookkeeping of a read (for a caller that must end its first borrow before it decides
+    /// whether to keep the page borrowed). An error if the page is not in the cache.
+    pub fn get_again(&self, pgno: PageNo) -> Result<&[u8]> {
+        match self.cache.get(&pgno.0) {
+            Some(p) => Ok(&p.data),
+            None => Err(Error::Misuse(format!("page {} is not in the cache", pgno.0))),
+        }
+    }
+
     /// Reads a page.
     pub fn get(&mut self, pgno: PageNo) -> Result<&[u8]> {
         self.load(pgno)?;

@@ -489,6 +489,13 @@ pub fn decode_prefix(
     Ok(n.min(out.len()))
 }
 
+/// The fields of a record in order, reading the header only as far as they are taken. Unlike
+/// [`RecordView::parse`] it does not check the fields not taken.
+pub fn fields(payload: &[u8]) -> Result<impl Iterator<Item = Result<ValueRef<'_>>>> {
+    let mut cursor = FieldCursor::new(payload)?;
+    Ok(std::iter::from_fn(move || cursor.next_value().transpose()))
+}
+
 /// Field `i` of a record, reading the header only that far; `None` when the record has fewer
 /// fields (it was written before columns were added to its table).
 #[inline]

@@ -103,7 +103,7 @@ pub fn read_cell(
     let info = node.cell(cell_index)?;
     if info.overflow == 0 {
         // Fetched again so that the borrow lives as long as the pager borrow.
-        let data = pager.get(pgno)?;
+        let data = pager.get_again(pgno)?;
         let local = &data[info.payload_off..info.payload_off + info.local_len];
         return Ok((info.rowid, Cow::Borrowed(local)));
     }

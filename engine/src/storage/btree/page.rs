@@ -171,6 +171,13 @@ pub struct Node<'a> {
     pub ncells: usize,
 }
 
+/// The error for a cell that runs off its page (out of line, as [`bad_cell_offset`]).
+#[cold]
+#[inline(never)]
+fn cell_off_page(pgno: PageNo, off: usize) -> Error {
+    Error::corrupt(pgno, format!("cell at offset {off} runs off the page"))
+}
+
 /// The error for a cell pointer outside the content area (out of line: the cell readers it
 /// keeps small run for every cell a search visits).
 #[cold]
@@ -294,6 +301,28 @@ impl<'a> Node<'a> {
             }
         }
         Ok((lo, false))
+    }
+
+    /// Index pages: the payload of cell `i` when it lies wholly on the page, `None` when it
+    /// spills to overflow pages (then [`Node::cell`] tells where). Decodes only the payload
+    /// size, for searches that compare a cell's key and nothing else.
+    #[inline]
+    pub fn index_payload(&self, i: usize) -> Result<Option<&'a [u8]>> {
+        let off = self.cell_offset(i)?;
+        let p = match self.kind {
+            PageKind::IndexLeaf => off,
+            PageKind::IndexInterior => off + 4,
+            _ => return Err(Error::corrupt(self.pgno, "index payload asked of a table page")),
+        };
+        let d = &self.data[..self.usable];
+        let (len, n) =
+            d.get(p..).and_then(get_varint).ok_or_else(|| cell_off_page(self.pgno, off))?;
+        let u = self.usable as u64;
+        if len > (u - 12) * 64 / 255 - 23 {
+            return Ok(None);
+        }
+        let start = p + n;
+        d.get(start..start + len as usize).map(Some).ok_or_else(|| cell_off_page(self.pgno, off))
     }
 
     /// Decodes cell `i`.
