@@ -166,7 +166,41 @@ proptest! {
             cur.seek_key(pager, &key, &info, SeekOp::Lt).expect("seek");
             prop_assert_eq!(first_col(&mut cur, pager), lt);
         }
+        // Seeks in key order with steady and changing strides, then backwards, as joins make
+        // them (the search within the cursor's leaf starts where the last seek landed): each
+        // entry's own key, and a key just above it.
+        let entries: Vec<(i64, String)> = model.iter().cloned().collect();
+        let mut order: Vec<usize> = Vec::new();
+        for stride in [1, 2, 3, 7] {
+            order.extend((0..entries.len()).step_by(stride));
+        }
+        order.extend((0..entries.len()).rev().step_by(2));
+        for i in order {
+            let (a, t) = &entries[i];
+            let above = format!("{t}!");
+            for (text, want) in [
+                (t.as_str(), Some(&entries[i])),
+                (above.as_str(), model.range((*a, above.clone())..).next()),
+            ] {
+                let key = [ValueRef::Integer(*a), ValueRef::Text(text.as_bytes())];
+                cur.seek_key(pager, &key, &info, SeekOp::Ge).expect("seek");
+                let got = entry(&mut cur, pager);
+                prop_assert_eq!(got.as_ref(), want, "seek to ({}, {})", a, text);
+            }
+        }
         conn.commit().expect("end");
+    }
+}
+
+fn entry(cur: &mut Cursor, pager: &mut embedlite::storage::pager::Pager) -> Option<(i64, String)> {
+    if !cur.is_valid() {
+        return None;
+    }
+    let rec = embedlite::storage::record::decode_record(&cur.payload(pager).expect("payload"))
+        .expect("decode");
+    match (&rec[0], &rec[1]) {
+        (Value::Integer(a), Value::Text(t)) => Some((*a, t.clone())),
+        _ => None,
     }
 }
 

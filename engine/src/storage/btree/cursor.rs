@@ -50,6 +50,10 @@ pub struct Cursor {
     /// The number of cells of the leaf on top of the stack (`None` when the top is not a leaf),
     /// so that stepping within a leaf needs no page.
     leaf_cells: Option<usize>,
+    /// Where in its leaf the last key seek landed, and how far it moved from the one before:
+    /// [`Cursor::seek_in_leaf`] looks first where the same stride would land.
+    last_seek: usize,
+    stride: usize,
 }
 
 impl Cursor {
@@ -64,6 +68,8 @@ impl Cursor {
             forward: None,
             generation: u64::MAX,
             leaf_cells: None,
+            last_seek: 0,
+            stride: 0,
         }
     }
 
@@ -136,20 +142,35 @@ impl Cursor {
         let mut step = 1;
         if p_below {
             lo = p + 1;
-            loop {
-                let q = (p + step).min(n - 1);
-                let Some(b) = below(q)? else { return Ok(None) };
-                if !b {
-                    hi = q;
-                    break;
+            // Seeks that advance by a steady stride (a join over keys spaced alike) look first
+            // at the cell before the position the stride predicts, so that the gallop's first
+            // step lands on it.
+            let (mut base, mut bracket) = (p, None);
+            let guess = self.last_seek.saturating_add(self.stride);
+            if guess > p + 1 && guess < n {
+                let Some(b) = below(guess - 1)? else { return Ok(None) };
+                if b {
+                    (base, lo) = (guess - 1, guess);
+                } else {
+                    bracket = Some(guess - 1);
                 }
-                if q == n - 1 {
-                    // Every cell sorts below: the position may be in a later leaf.
-                    return Ok(None);
-                }
-                lo = q + 1;
-                step *= 2;
             }
+            hi = match bracket {
+                Some(h) => h,
+                None => loop {
+                    let q = (base + step).min(n - 1);
+                    let Some(b) = below(q)? else { return Ok(None) };
+                    if !b {
+                        break q;
+                    }
+                    if q == n - 1 {
+                        // Every cell sorts below: the position may be in a later leaf.
+                        return Ok(None);
+                    }
+                    lo = q + 1;
+                    step *= 2;
+                },
+            };
         } else {
             hi = p;
             loop {
@@ -415,6 +436,8 @@ impl Cursor {
         };
         if let Some(lo) = self.seek_in_leaf(pager, &mut cmp)? {
             self.stack.last_mut().expect("seek_in_leaf saw the stack").1 = lo;
+            self.stride = lo.saturating_sub(self.last_seek);
+            self.last_seek = lo;
             self.start_scan(pager, None);
             self.positioned(pager);
             return self.finish_seek(pager, op);
@@ -455,6 +478,7 @@ impl Cursor {
             }
             if leaf {
                 self.push_leaf(pg, lo, n)?;
+                self.last_seek = lo;
                 if lo >= n {
                     self.forward_from_end(pager)?;
                 }
