@@ -177,13 +177,12 @@ impl ProbeFn<Vec<Vec<Cand>>> for PlanWalk<'_> {
         let mut layers = vec![Vec::new(); reach as usize + 1];
         for layer in (0..=reach).rev() {
             g.beam(probe, cur, params.insert_l, layer, None, s);
-            s.unsorted_results();
             if !g.codes.is_exact() {
                 for c in &mut s.sorted {
                     c.dist = g.space.distance(query, g.vector(c.id));
                 }
+                s.sorted.sort_unstable();
             }
-            s.sorted.sort_unstable();
             let nearest = s.sorted[0];
             cur = Cand { dist: probe.distance(nearest.id), ..nearest };
             let mut chosen = Vec::with_capacity(params.max_neighbors);

@@ -229,7 +229,6 @@ impl GraphIndex {
                 let walked = self.graph.codes.with_probe(&self.graph, &q, &mut qc, walk);
                 s.query_codes = qc;
                 if walked {
-                    s.sorted_results();
                     if !self.graph.codes.is_exact() {
                         // Re-rank the beam by exact distance.
                         for c in &mut s.sorted {
