@@ -48,6 +48,7 @@ impl GraphIndex {
     pub(super) fn insert_prepared(&mut self, keys: &[i64], vectors: &[f32]) {
         let dims = self.params.dims;
         debug_assert_eq!(keys.len() * dims, vectors.len());
+        self.graph.reserve(keys.len());
         let mut seen = FxHashSet::default();
         let mut start = 0;
         while start < keys.len() {

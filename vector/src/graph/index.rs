@@ -322,6 +322,7 @@ impl GraphIndex {
             GraphKind::DiskAnn => 0,
         };
         let g = &mut index.graph;
+        g.reserve(nodes.len());
         let mut decoded = Vec::with_capacity(nodes.len());
         let mut prepared = Vec::with_capacity(index.params.dims);
         for (key, bytes, vector) in &nodes {
