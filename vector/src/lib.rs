@@ -23,8 +23,8 @@
 //! ```
 //!
 //! `unsafe` is denied except for two slice casts between `half`'s and simsimd's 16-bit float
-//! types in `distance::simd` and a cache prefetch hint in `graph::layers`, each with its
-//! `SAFETY` argument.
+//! types in `distance::simd`, a cache prefetch hint in `graph::codes` and the huge-page advice
+//! (`madvise`) in `graph::huge`, each with its `SAFETY` argument.
 #![deny(unsafe_code)]
 
 pub mod distance;

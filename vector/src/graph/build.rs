@@ -48,6 +48,7 @@ impl GraphIndex {
     pub(super) fn insert_prepared(&mut self, keys: &[i64], vectors: &[f32]) {
         let dims = self.params.dims;
         debug_assert_eq!(keys.len() * dims, vectors.len());
+        self.graph.reserve(keys.len());
         let mut seen = FxHashSet::default();
         let mut start = 0;
         while start < keys.len() {
@@ -177,13 +178,12 @@ impl ProbeFn<Vec<Vec<Cand>>> for PlanWalk<'_> {
         let mut layers = vec![Vec::new(); reach as usize + 1];
         for layer in (0..=reach).rev() {
             g.beam(probe, cur, params.insert_l, layer, None, s);
-            s.unsorted_results();
             if !g.codes.is_exact() {
                 for c in &mut s.sorted {
                     c.dist = g.space.distance(query, g.vector(c.id));
                 }
+                s.sorted.sort_unstable();
             }
-            s.sorted.sort_unstable();
             let nearest = s.sorted[0];
             cur = Cand { dist: probe.distance(nearest.id), ..nearest };
             let mut chosen = Vec::with_capacity(params.max_neighbors);

@@ -32,6 +32,7 @@
 
 use half::{bf16, f16};
 
+use super::huge;
 use super::layers::{Graph, NodeId};
 use super::params::Compression;
 use crate::distance::{Element, Kernel, Metric};
@@ -263,6 +264,18 @@ impl Codes {
         } else {
             self.aux[slot] = [scale, sq];
         }
+    }
+
+    /// Makes room for the codes of `slots` more slots (`huge.rs`).
+    pub(super) fn reserve(&mut self, slots: usize) {
+        let n = slots * self.dims;
+        match &mut self.arena {
+            Arena::None => return,
+            Arena::F16(codes, _) => huge::reserve(codes, n),
+            Arena::BF16(codes, _) => huge::reserve(codes, n),
+            Arena::I8(codes, _) => huge::reserve(codes, n),
+        }
+        huge::reserve(&mut self.aux, slots);
     }
 
     /// Runs `f` with the probe of this code type for the prepared `query` (the [`Exact`] one for

@@ -229,7 +229,6 @@ impl GraphIndex {
                 let walked = self.graph.codes.with_probe(&self.graph, &q, &mut qc, walk);
                 s.query_codes = qc;
                 if walked {
-                    s.sorted_results();
                     if !self.graph.codes.is_exact() {
                         // Re-rank the beam by exact distance.
                         for c in &mut s.sorted {
@@ -323,6 +322,7 @@ impl GraphIndex {
             GraphKind::DiskAnn => 0,
         };
         let g = &mut index.graph;
+        g.reserve(nodes.len());
         let mut decoded = Vec::with_capacity(nodes.len());
         let mut prepared = Vec::with_capacity(index.params.dims);
         for (key, bytes, vector) in &nodes {

@@ -24,6 +24,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::codes::{prefetch_lines, Codes};
+use super::huge;
 use super::space::Space;
 use crate::error::VectorError;
 
@@ -206,6 +207,19 @@ impl Graph {
             let key = self.key(id);
             self.dirty.insert(key);
         }
+    }
+
+    /// Makes room for `nodes` more nodes (free slots are taken first), on huge pages for the
+    /// large arrays (`huge.rs`), so that a batch does not grow them node by node.
+    pub(super) fn reserve(&mut self, nodes: usize) {
+        let new = nodes.saturating_sub(self.free.len());
+        huge::reserve(&mut self.vectors, new * self.dims);
+        huge::reserve(&mut self.l0, new * (self.max0 + 1));
+        huge::reserve(&mut self.keys, new);
+        self.levels.reserve(new);
+        self.upper.reserve(new);
+        self.codes.reserve(new);
+        self.ids.reserve(nodes);
     }
 
     /// Takes a slot for a new node (not linked to anything yet) and marks it dirty.

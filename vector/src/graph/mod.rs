@@ -23,11 +23,14 @@
 //!   inserts find their candidates the same way and choose edges by exact distances.
 //! - **Removal with repair** (`repair`): the nodes that pointed to a removed node are relinked
 //!   to its neighbours.
+//! - **Huge pages** (`huge`): a batch insert reserves the large arrays for the whole batch and
+//!   advises the kernel to back them with 2 MiB pages, so that random reads do not miss the TLB.
 //! - **Records** (`record`): level + per layer the sorted neighbour keys as varint gaps, with a
 //!   version byte; decoding validates everything and never panics.
 
 mod build;
 mod codes;
+mod huge;
 mod index;
 mod layers;
 mod params;
