@@ -567,7 +567,11 @@ impl Connection {
             }
             Ast::AlterTable(at) => {
                 let name = crate::sql::catalog::object_name(&at.name);
-                if self.catalog.vector_indexes_of(&name).is_empty() {
+                // A rename carries the index metadata along (`alter::rename_table`).
+                let renames = at.operations.iter().all(|op| {
+                    matches!(op, sqlparser::ast::AlterTableOperation::RenameTable { .. })
+                });
+                if renames || self.catalog.vector_indexes_of(&name).is_empty() {
                     return Ok(false);
                 }
                 Err(Error::Unsupported(format!(

@@ -269,6 +269,48 @@ fn rename_column_matches_sqlite() {
     p.both_fail("INSERT INTO t VALUES (12, 'x', -1)");
 }
 
+/// `ALTER TABLE ... RENAME TO` rewrites what SQLite rewrites: the table's statement, its
+/// indexes and triggers, other tables' `REFERENCES`, views and trigger bodies (also qualified
+/// columns and comma joins), automatic index names and the `AUTOINCREMENT` counter, each
+/// written `"new"`. `same_state` compares every row of `sqlite_schema` after each step.
+#[test]
+fn rename_table_matches_sqlite() {
+    let mut p = Pair::new(&[
+        "CREATE TABLE t(a INTEGER PRIMARY KEY AUTOINCREMENT, b UNIQUE, c)",
+        "CREATE INDEX t_c ON t(c)",
+        "CREATE TABLE child(x REFERENCES t(a), y, t, FOREIGN KEY (y) REFERENCES \"t\" (b))",
+        "CREATE TABLE log(msg)",
+        "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN \
+         INSERT INTO log SELECT 'n=' || count(*) FROM t; UPDATE t SET c = c WHERE 0; END",
+        "CREATE TRIGGER child_ins AFTER INSERT ON child BEGIN \
+         INSERT INTO log SELECT t.b FROM t WHERE t.a = new.x; END",
+        "CREATE VIEW v AS SELECT t.a, child.t FROM child, t WHERE child.x = t.a",
+        "CREATE VIEW w AS SELECT b FROM main.t JOIN log ON log.msg = t.b",
+        "CREATE TABLE tt(t)",
+        "INSERT INTO t(b, c) VALUES ('one', 1), ('two', 2)",
+        "INSERT INTO child VALUES (1, 'two', 'col'), (2, 'one', NULL)",
+        "INSERT INTO tt VALUES ('t')",
+    ]);
+    for (sql, ok) in [
+        ("ALTER TABLE t RENAME TO u", true),
+        ("ALTER TABLE u RENAME TO tt", false),
+        ("ALTER TABLE nosuch RENAME TO z", false),
+        ("ALTER TABLE u RENAME TO \"x y\"", true),
+        ("ALTER TABLE \"x y\" RENAME TO [T2]", true),
+        ("ALTER TABLE tt RENAME TO tt3", true),
+    ] {
+        assert_eq!(p.step(sql), ok, "{sql}");
+    }
+    for q in ["SELECT * FROM v ORDER BY 1", "SELECT * FROM w", "SELECT * FROM tt3"] {
+        p.query(q);
+    }
+    // The triggers fire through the new names, and the counter goes on.
+    assert!(p.step("INSERT INTO T2(b, c) VALUES ('three', 3)"));
+    assert!(p.step("INSERT INTO child VALUES (3, 'three', 'c3')"));
+    p.query("SELECT * FROM log ORDER BY rowid");
+    p.query("SELECT name, seq FROM sqlite_sequence");
+}
+
 #[test]
 fn rename_and_drop_survive_reopen_in_sqlite() {
     let mut p = Pair::new(RENAME_SCHEMA);
@@ -438,4 +480,42 @@ fn a_power_cut_during_vacuum_loses_nothing() {
         let check = c.query("PRAGMA integrity_check", &[]).expect("check").rows;
         assert_eq!(check, ok_rows(), "cut at op {at}/{total}");
     }
+}
+
+/// A vector index follows its table through `RENAME TO`: its metadata names the new table, it
+/// answers and takes writes under the new name, in this connection and in a new one.
+#[test]
+fn vector_index_follows_a_renamed_table() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("vec.db");
+    let mut c = Connection::open(path.to_str().expect("utf-8")).expect("open");
+    c.execute_batch(
+        "CREATE TABLE items(k INTEGER PRIMARY KEY, emb F32_BLOB(2)); \
+         CREATE INDEX items_idx ON items (libsql_vector_idx(emb, 'metric=l2')); \
+         INSERT INTO items VALUES (1, vector('[0, 0]')), (2, vector('[5, 5]')), (3, vector('[9, 9]'));",
+    )
+    .expect("schema");
+    c.execute_batch("ALTER TABLE items RENAME TO things").expect("rename");
+    let q = "SELECT things.k FROM vector_top_k('items_idx', vector('[8, 8]'), 2) \
+             JOIN things ON things.rowid = id";
+    let want = vec![vec![Value::Integer(3)], vec![Value::Integer(2)]];
+    assert_eq!(c.query(q, &[]).expect("search after rename").rows, want);
+    c.execute("INSERT INTO things VALUES (4, vector('[8, 8]'))", &[]).expect("insert");
+    let want = vec![vec![Value::Integer(4)], vec![Value::Integer(3)]];
+    assert_eq!(c.query(q, &[]).expect("search after insert").rows, want);
+    let mut fresh = Connection::open(path.to_str().expect("utf-8")).expect("reopen");
+    assert_eq!(fresh.query(q, &[]).expect("search in a new connection").rows, want);
+    let meta =
+        fresh.query("SELECT tbl_name, sql FROM embedlite_vector_meta", &[]).expect("meta").rows;
+    assert_eq!(
+        meta,
+        vec![vec![
+            Value::Text("things".into()),
+            Value::Text(
+                "CREATE INDEX items_idx ON \"things\" (libsql_vector_idx(emb, 'metric=l2'))".into()
+            ),
+        ]]
+    );
+    let sqlite = rusqlite::Connection::open(&path).expect("sqlite opens the file");
+    assert_eq!(sqlite_rows(&sqlite, "PRAGMA integrity_check"), ok_rows());
 }

@@ -579,6 +579,34 @@ fn index_ranges_and_index_order_match_sqlite() {
     }
 }
 
+/// A recursive CTE that would not end by itself stops when the query reading it has its rows
+/// (an outer `LIMIT`), as in SQLite, where it used to run until the step guard.
+#[test]
+fn recursive_ctes_stop_at_an_outer_limit() {
+    let inf = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)";
+    let fib = "WITH RECURSIVE f(a, b) AS (SELECT 0, 1 UNION ALL SELECT b, a + b FROM f)";
+    let queries: Vec<String> = [
+        format!("{inf} SELECT x FROM c LIMIT 5"),
+        format!("{inf} SELECT x FROM c LIMIT 3 OFFSET 4"),
+        format!("{inf} SELECT x * 2 FROM c WHERE x % 3 = 0 LIMIT 4"),
+        format!("{inf} SELECT x FROM c LIMIT 0"),
+        format!("{fib} SELECT a FROM f LIMIT 12"),
+        format!("{inf} SELECT (SELECT count(*) FROM t1 WHERE a <= x) FROM c LIMIT 9"),
+        // Finite ones, read twice and joined, and with UNION's duplicate removal.
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4) \
+         SELECT p.x, q.x FROM c AS p, c AS q ORDER BY 1, 2"
+            .to_string(),
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION SELECT x % 5 + 1 FROM c) SELECT x FROM c"
+            .to_string(),
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 6) \
+         SELECT sum(x) FROM c"
+            .to_string(),
+    ]
+    .into();
+    let bad = compare(SETUP, &queries);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
 /// An equality seek stands in for its condition (the condition is not checked again on the
 /// rows it finds), so it must find exactly the rows the condition keeps: every pair of columns
 /// of different affinities and collations is joined, and compared with constants, over values

@@ -25,6 +25,7 @@ use crate::storage::btree::{self, Cursor, TreeKind};
 use crate::storage::pager::Pager;
 use crate::storage::record::{decode_record, encode_record};
 use crate::storage::schema::{self, SchemaEntry};
+use crate::storage::Value;
 
 fn err<T>(m: impl Into<String>) -> Result<T> {
     Err(Error::Sql(m.into()))
@@ -341,6 +342,173 @@ pub fn rename_column(
     Ok(())
 }
 
+/// `ALTER TABLE old RENAME TO new`, as SQLite does it: the table's own statement, its indexes
+/// and triggers, the `REFERENCES` clauses of other tables, and the tables named in views and
+/// trigger bodies all take the new name, written `"new"`; automatic index names and the
+/// `AUTOINCREMENT` counter follow. Each changed row of `sqlite_schema` is updated in place.
+pub fn rename_table(pager: &mut Pager, table: &Table, new: &str) -> Result<()> {
+    let old = table.name.as_str();
+    let mut entries = schema::read_schema(pager)?;
+    let mut changed = Vec::new();
+    for (i, (_, e)) in entries.iter_mut().enumerate() {
+        let own = e.tbl_name.eq_ignore_ascii_case(old);
+        let sql = e.sql.as_deref().map(|sql| table_renamed(sql, old, new));
+        if own {
+            if e.kind == "table" {
+                e.name = new.to_string();
+            } else if e.sql.is_none() {
+                e.name = e.name.replacen(
+                    &format!("sqlite_autoindex_{old}_"),
+                    &format!("sqlite_autoindex_{new}_"),
+                    1,
+                );
+            }
+            e.tbl_name = new.to_string();
+        }
+        if own || sql != e.sql {
+            e.sql = sql;
+            changed.push(i);
+        }
+    }
+    let plain: Vec<SchemaEntry> = entries.iter().map(|(_, e)| e.clone()).collect();
+    check_schema(&plain, "rename")?;
+    for i in changed {
+        let (rowid, e) = &entries[i];
+        schema::update_entry(pager, *rowid, e)?;
+    }
+    rename_in_rows(pager, old, new)
+}
+
+/// `sql` with the tokens that name table `old` replaced by `"new"`: the name after `TABLE`,
+/// `ON`, `REFERENCES`, `FROM`, `JOIN`, `INTO` and `UPDATE`, after a comma in a `FROM` list,
+/// after `main.`, and before `.` (a qualified column).
+fn table_renamed(sql: &str, old: &str, new: &str) -> String {
+    let toks = tokenize(sql);
+    let word =
+        |i: usize, kw: &[&str]| toks.get(i).is_some_and(|t| kw.iter().any(|k| t.is_word(sql, k)));
+    let punct = |i: usize, p: &str| toks.get(i).is_some_and(|t| t.is_punct(sql, p));
+    // Per parenthesis depth: whether a FROM list is open there.
+    let mut in_from = vec![false];
+    let mut at = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        let depth = in_from.len() - 1;
+        if t.is_punct(sql, "(") {
+            in_from.push(false);
+            continue;
+        }
+        if t.is_punct(sql, ")") {
+            if depth > 0 {
+                in_from.pop();
+            }
+            continue;
+        }
+        if word(i, &["FROM", "JOIN"]) {
+            in_from[depth] = true;
+        } else if word(
+            i,
+            &[
+                "WHERE",
+                "GROUP",
+                "ORDER",
+                "LIMIT",
+                "HAVING",
+                "WINDOW",
+                "ON",
+                "USING",
+                "UNION",
+                "EXCEPT",
+                "INTERSECT",
+                "SELECT",
+                "VALUES",
+                "SET",
+                "BEGIN",
+                "END",
+            ],
+        ) {
+            in_from[depth] = false;
+        }
+        if !t.names(sql, old) || i == 0 {
+            continue;
+        }
+        let table_position =
+            word(i - 1, &["TABLE", "EXISTS", "ON", "REFERENCES", "FROM", "JOIN", "INTO", "UPDATE"])
+                || punct(i - 1, ",") && in_from[depth]
+                || punct(i - 1, ".") && i >= 2 && word(i - 2, &["main"])
+                || punct(i + 1, ".");
+        // `FROM f(...)` calls a table-valued function of that name.
+        let call = punct(i + 1, "(") && (word(i - 1, &["FROM", "JOIN"]) || punct(i - 1, ","));
+        if table_position && !call {
+            at.push(i);
+        }
+    }
+    let quoted = format!("\"{}\"", new.replace('"', "\"\""));
+    let mut out = String::with_capacity(sql.len() + at.len() * quoted.len());
+    let mut last = 0;
+    for i in at {
+        out.push_str(&sql[last..toks[i].start]);
+        out.push_str(&quoted);
+        last = toks[i].end;
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
+/// Rewrites the rows of the ordinary table `name` (if it exists) that `edit` changes (it returns
+/// whether it changed the row).
+fn edit_rows(
+    pager: &mut Pager,
+    name: &str,
+    mut edit: impl FnMut(&mut Vec<Value>) -> bool,
+) -> Result<()> {
+    let Some((_, entry)) = schema::read_schema(pager)?
+        .into_iter()
+        .find(|(_, e)| e.kind == "table" && e.name.eq_ignore_ascii_case(name))
+    else {
+        return Ok(());
+    };
+    let root = btree_root(&entry);
+    let mut changed = Vec::new();
+    let mut cur = Cursor::new(root, TreeKind::Table);
+    let mut ok = cur.first(pager)?;
+    while ok {
+        let mut vals = decode_record(&cur.payload(pager)?)?;
+        if edit(&mut vals) {
+            changed.push((cur.rowid(pager)?, vals));
+        }
+        ok = cur.next(pager)?;
+    }
+    for (rowid, vals) in changed {
+        let mut rec = Vec::new();
+        encode_record(&vals, &mut rec);
+        btree::table_insert(pager, root, rowid, &rec)?;
+    }
+    Ok(())
+}
+
+/// The rows outside `sqlite_schema` that name a renamed table: its `sqlite_sequence` counter, and
+/// the metadata of its vector indexes (the table's name and the `CREATE INDEX` text).
+fn rename_in_rows(pager: &mut Pager, old: &str, new: &str) -> Result<()> {
+    let names_old =
+        |v: Option<&Value>| matches!(v, Some(Value::Text(n)) if n.eq_ignore_ascii_case(old));
+    edit_rows(pager, "sqlite_sequence", |vals| {
+        let hit = names_old(vals.first());
+        if hit {
+            vals[0] = Value::Text(new.to_string());
+        }
+        hit
+    })?;
+    edit_rows(pager, crate::vector_index::META_TABLE, |vals| {
+        let hit = names_old(vals.get(1));
+        if hit {
+            vals[1] = Value::Text(new.to_string());
+            if let Some(Value::Text(sql)) = vals.get_mut(10) {
+                *sql = table_renamed(sql, old, new);
+            }
+        }
+        hit
+    })
+}
+
 /// One column rename: which tokens of a schema text name the column, and what replaces them.
 struct Renamer<'a> {
     table: &'a str,
@@ -585,6 +753,36 @@ mod tests {
             without_column("CREATE TABLE t(a, b INT, UNIQUE(a))", 1).expect("drop"),
             "CREATE TABLE t(a, UNIQUE(a))"
         );
+    }
+
+    #[test]
+    fn table_renamed_rewrites_only_table_positions() {
+        for (sql, old, want) in [
+            ("CREATE TABLE \"a b\"(x)", "a b", "CREATE TABLE \"n\"(x)"),
+            (
+                "CREATE TABLE t(t, u REFERENCES t(t))",
+                "t",
+                "CREATE TABLE \"n\"(t, u REFERENCES \"n\"(t))",
+            ),
+            (
+                "CREATE VIEW v AS SELECT t.t, x FROM s, [T] JOIN u ON u.k = t.k WHERE t = 1",
+                "t",
+                "CREATE VIEW v AS SELECT \"n\".t, x FROM s, \"n\" JOIN u ON u.k = \"n\".k WHERE t = 1",
+            ),
+            (
+                "CREATE VIEW v AS SELECT (SELECT t FROM t), t(1) FROM main.t, t(2)",
+                "t",
+                "CREATE VIEW v AS SELECT (SELECT t FROM \"n\"), t(1) FROM main.\"n\", t(2)",
+            ),
+            (
+                "CREATE TRIGGER r AFTER DELETE ON t BEGIN INSERT INTO t(a) SELECT 1; END",
+                "t",
+                "CREATE TRIGGER r AFTER DELETE ON \"n\" BEGIN INSERT INTO \"n\"(a) SELECT 1; END",
+            ),
+            ("CREATE INDEX i ON tt(t)", "t", "CREATE INDEX i ON tt(t)"),
+        ] {
+            assert_eq!(table_renamed(sql, old, "n"), want, "{sql}");
+        }
     }
 
     #[test]

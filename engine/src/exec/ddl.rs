@@ -582,26 +582,7 @@ fn alter_table(at: &ast::AlterTable, pager: &mut Pager, cat: &Catalog) -> Result
                         "there is already another table or index with this name: {new}"
                     ));
                 }
-                for (rowid, mut e) in schema::read_schema(pager)? {
-                    if !e.tbl_name.eq_ignore_ascii_case(&table.name) {
-                        continue;
-                    }
-                    schema::remove_entry(pager, rowid)?;
-                    if e.kind == "table" {
-                        e.name.clone_from(&new);
-                        e.sql = e.sql.map(|s| rename_in_create(&s, &new));
-                    } else if e.sql.is_none() {
-                        e.name = e.name.replacen(
-                            &format!("sqlite_autoindex_{}_", table.name),
-                            &format!("sqlite_autoindex_{new}_"),
-                            1,
-                        );
-                    } else if let Some(s) = &e.sql {
-                        e.sql = Some(rename_table_ref(s, &table.name, &new));
-                    }
-                    e.tbl_name.clone_from(&new);
-                    schema::add_entry(pager, &e)?;
-                }
+                super::alter::rename_table(pager, &table, &new)?;
             }
             AlterTableOperation::AddColumn { column_def, .. } => {
                 if table.column_index(&column_def.name.value).is_some() {
@@ -619,28 +600,6 @@ fn alter_table(at: &ast::AlterTable, pager: &mut Pager, cat: &Catalog) -> Result
         }
     }
     Ok(())
-}
-
-/// Replaces the table name right after `CREATE TABLE`.
-fn rename_in_create(sql: &str, new: &str) -> String {
-    let rest = sql.trim_start_matches("CREATE TABLE ").trim_start();
-    let end = if rest.starts_with(['"', '`', '[']) {
-        let close = if rest.starts_with('[') { ']' } else { rest.as_bytes()[0] as char };
-        rest[1..].find(close).map_or(rest.len(), |i| i + 2)
-    } else {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())
-    };
-    format!("CREATE TABLE {}{}", quote_ident(new), &rest[end..])
-}
-
-/// Replaces `ON old` in an index or trigger statement.
-fn rename_table_ref(sql: &str, old: &str, new: &str) -> String {
-    let upper = sql.to_ascii_uppercase();
-    let pat = format!(" ON {}", old.to_ascii_uppercase());
-    match upper.find(&pat) {
-        Some(i) => format!("{} ON {}{}", &sql[..i], quote_ident(new), &sql[i + pat.len()..]),
-        None => sql.to_string(),
-    }
 }
 
 fn sequence_root(pager: &mut Pager) -> Result<Option<PageNo>> {
@@ -716,6 +675,5 @@ mod tests {
             normalized_create("-- a comment\nCREATE /* x */ TABLE -- y\n t1(a) -- z", "TABLE"),
             "CREATE TABLE t1(a) -- z"
         );
-        assert_eq!(rename_in_create("CREATE TABLE \"a b\"(x)", "c"), "CREATE TABLE c(x)");
     }
 }

@@ -301,29 +301,45 @@ pub fn run_body(body: &Body, cx: &mut Cx<'_>, budget: Option<usize>) -> Result<V
             Ok(compound(*op, left, right))
         }
         Body::Recursive { init, step, slot, union_all } => {
-            let mut queue: VecDeque<Row> = run_body(init, cx, None)?.into();
-            let mut seen: HashSet<Vec<u8>> = HashSet::new();
             let mut out = Vec::new();
-            let mut steps = 0u64;
-            while let Some(row) = queue.pop_front() {
-                if !union_all && !seen.insert(row_key(&row, row.len())) {
-                    continue;
-                }
+            recursive_rows((init, step), *slot, *union_all, cx, &mut |_, row| {
                 out.push(row.clone());
-                if budget.is_some_and(|b| out.len() >= b) {
-                    break;
-                }
-                steps += 1;
-                if steps > 100_000_000 {
-                    return Err(Error::Sql("recursive query ran too long".into()));
-                }
-                cx.env[*slot] = row;
-                let more = run_body(step, cx, None)?;
-                queue.extend(more);
-            }
+                Ok(budget.is_none_or(|b| out.len() < b))
+            })?;
             Ok(out)
         }
     }
+}
+
+/// The rows of a recursive CTE, each passed to `emit` as it is taken from the queue and before
+/// the recursive step runs on it, so that a consumer that stops (`emit` returns false: an outer
+/// `LIMIT` is reached) also stops a recursion that would not end by itself.
+fn recursive_rows(
+    (init, step): (&Body, &Body),
+    slot: usize,
+    union_all: bool,
+    cx: &mut Cx<'_>,
+    emit: &mut dyn FnMut(&mut Cx<'_>, &Row) -> Result<bool>,
+) -> Result<bool> {
+    let mut queue: VecDeque<Row> = run_body(init, cx, None)?.into();
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    let mut steps = 0u64;
+    while let Some(row) = queue.pop_front() {
+        if !union_all && !seen.insert(row_key(&row, row.len())) {
+            continue;
+        }
+        if !emit(cx, &row)? {
+            return Ok(false);
+        }
+        steps += 1;
+        if steps > 100_000_000 {
+            return Err(Error::Sql("recursive query ran too long".into()));
+        }
+        cx.env[slot] = row;
+        let more = run_body(step, cx, None)?;
+        queue.extend(more);
+    }
+    Ok(true)
 }
 
 /// A key for DISTINCT and grouping: integral reals become integers so that 1 and 1.0 meet.
@@ -804,6 +820,30 @@ fn for_each_row(
     match &src.kind {
         SourceKind::Queue => f(cx),
         SourceKind::Select(sel) => {
+            if let Body::Recursive { init, step, slot, union_all } = &sel.body {
+                if !src.correlated
+                    && !cx.materialized.contains_key(&src.slot)
+                    && sel.order.is_empty()
+                    && sel.limit.is_none()
+                    && sel.offset.is_none()
+                {
+                    // Streamed, and kept for the next scan if it ran to its end.
+                    let mut rows = Vec::new();
+                    let done =
+                        recursive_rows((init, step), *slot, *union_all, cx, &mut |cx, r| {
+                            let mut row = r.clone();
+                            row.truncate(sel.ncols);
+                            rows.push(row.clone());
+                            row.push(Value::Integer(rows.len() as i64));
+                            cx.env[src.slot] = row;
+                            f(cx)
+                        })?;
+                    if done {
+                        cx.materialized.insert(src.slot, Rc::new(rows));
+                    }
+                    return Ok(done);
+                }
+            }
             let rows = if src.correlated {
                 Rc::new(run_select(sel, cx, None)?)
             } else if let Some(r) = cx.materialized.get(&src.slot) {
