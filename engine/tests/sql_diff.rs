@@ -42,6 +42,25 @@ fn compare(setup: &[&str], queries: &[String]) -> Vec<String> {
     bad
 }
 
+/// Runs `setup` and `queries` on both engines and fails on any difference; returns an
+/// embedlite connection with `setup` run, for further checks.
+fn assert_same_answers(setup: &[String], queries: &[String]) -> Connection {
+    let setup_refs: Vec<&str> = setup.iter().map(String::as_str).collect();
+    let bad = compare(&setup_refs, queries);
+    assert!(
+        bad.is_empty(),
+        "{} of {} differ:\n{}",
+        bad.len(),
+        queries.len(),
+        bad.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+    );
+    let mut c = Connection::open(":memory:").expect("open");
+    for s in setup {
+        c.execute_batch(s).expect("setup");
+    }
+    c
+}
+
 const SETUP: &[&str] = &[
     "CREATE TABLE t1(a INTEGER PRIMARY KEY, b TEXT, c REAL, d, e INT NOT NULL DEFAULT 0)",
     "CREATE TABLE t2(x INT, y TEXT COLLATE NOCASE, z BLOB)",
@@ -525,19 +544,7 @@ fn index_ranges_and_index_order_match_sqlite() {
             ));
         }
     }
-    let setup_refs: Vec<&str> = setup.iter().map(String::as_str).collect();
-    let bad = compare(&setup_refs, &queries);
-    assert!(
-        bad.is_empty(),
-        "{} of {} differ:\n{}",
-        bad.len(),
-        queries.len(),
-        bad.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
-    );
-    let mut c = Connection::open(":memory:").expect("open");
-    for s in &setup {
-        c.execute_batch(s).expect("setup");
-    }
+    let mut c = assert_same_answers(&setup, &queries);
     let plan = |c: &mut Connection, sql: &str| -> String {
         let rows = c.query(&format!("EXPLAIN QUERY PLAN {sql}"), &[]).expect("explain").rows;
         let details: Vec<String> = rows
@@ -667,20 +674,8 @@ fn equality_seeks_find_exactly_the_rows_their_conditions_keep() {
             queries.push(format!("SELECT id FROM q WHERE {v} = {a} COLLATE NOCASE"));
         }
     }
-    let setup_refs: Vec<&str> = setup.iter().map(String::as_str).collect();
-    let bad = compare(&setup_refs, &queries);
-    assert!(
-        bad.is_empty(),
-        "{} of {} differ:\n{}",
-        bad.len(),
-        queries.len(),
-        bad.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
-    );
     // The seeks are used (the test would prove little otherwise).
-    let mut c = Connection::open(":memory:").expect("open");
-    for s in &setup {
-        c.execute_batch(s).expect("setup");
-    }
+    let mut c = assert_same_answers(&setup, &queries);
     let plan = c
         .query("EXPLAIN QUERY PLAN SELECT count(*) FROM p JOIN q ON q.c1 = p.c1", &[])
         .expect("explain")

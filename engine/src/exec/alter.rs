@@ -333,13 +333,7 @@ pub fn rename_column(
             changed.push(i);
         }
     }
-    let plain: Vec<SchemaEntry> = entries.iter().map(|(_, e)| e.clone()).collect();
-    check_schema(&plain, "rename")?;
-    for i in changed {
-        let (rowid, e) = &entries[i];
-        schema::update_entry(pager, *rowid, e)?;
-    }
-    Ok(())
+    write_renamed(pager, &entries, &changed)
 }
 
 /// `ALTER TABLE old RENAME TO new`, as SQLite does it: the table's own statement, its indexes
@@ -370,12 +364,7 @@ pub fn rename_table(pager: &mut Pager, table: &Table, new: &str) -> Result<()> {
             changed.push(i);
         }
     }
-    let plain: Vec<SchemaEntry> = entries.iter().map(|(_, e)| e.clone()).collect();
-    check_schema(&plain, "rename")?;
-    for i in changed {
-        let (rowid, e) = &entries[i];
-        schema::update_entry(pager, *rowid, e)?;
-    }
+    write_renamed(pager, &entries, &changed)?;
     rename_in_rows(pager, old, new)
 }
 
@@ -507,6 +496,22 @@ fn rename_in_rows(pager: &mut Pager, old: &str, new: &str) -> Result<()> {
         }
         hit
     })
+}
+
+/// Checks that the schema `entries` still make sense after a rename, then writes the rows at
+/// positions `changed` in place.
+fn write_renamed(
+    pager: &mut Pager,
+    entries: &[(i64, SchemaEntry)],
+    changed: &[usize],
+) -> Result<()> {
+    let plain: Vec<SchemaEntry> = entries.iter().map(|(_, e)| e.clone()).collect();
+    check_schema(&plain, "rename")?;
+    for &i in changed {
+        let (rowid, e) = &entries[i];
+        schema::update_entry(pager, *rowid, e)?;
+    }
+    Ok(())
 }
 
 /// One column rename: which tokens of a schema text name the column, and what replaces them.
