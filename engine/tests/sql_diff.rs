@@ -772,3 +772,132 @@ fn or_fail_keeps_the_rows_changed_before_the_error() {
         assert_eq!(c.query(q, &[]).expect(q).rows, sqlite_rows(&sq, q).expect(q), "after {sql}");
     }
 }
+
+/// `UPDATE OR FAIL` stops at the row that breaks a UNIQUE (one or more columns), NOT NULL,
+/// CHECK or primary key constraint but keeps the rows it updated before it, and leaves the
+/// failing row and its index entries as they were; a foreign key error still undoes the
+/// statement. In autocommit and inside a transaction, with triggers, as in SQLite: after each
+/// statement every table and `PRAGMA integrity_check` match, and, outside the transaction,
+/// SQLite finds the file embedlite wrote sound.
+#[test]
+fn update_or_fail_keeps_the_rows_updated_before_the_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fail.db");
+    let p = path.to_str().expect("utf-8");
+    let sq = rusqlite::Connection::open_in_memory().expect("sqlite");
+    let mut c = Connection::open(p).expect("open");
+    let setup = [
+        "PRAGMA foreign_keys = ON",
+        "CREATE TABLE u(id INTEGER PRIMARY KEY, a INT UNIQUE, b TEXT, c INT, d INT, UNIQUE (c, d))",
+        "CREATE INDEX ub ON u(b)",
+        "INSERT INTO u VALUES (1, 10, 'r1', 1, 1), (2, 20, 'r2', 1, 2), (3, 30, 'r3', 2, 1), \
+         (4, 40, 'r4', 2, 2), (5, 50, 'r5', 3, 1)",
+        "CREATE TABLE n(id INTEGER PRIMARY KEY, v TEXT NOT NULL, w INT CHECK (w < 100))",
+        "CREATE INDEX nvw ON n(v, w)",
+        "INSERT INTO n VALUES (1, 'a', 10), (2, 'b', 20), (3, 'c', 50), (4, 'd', 80)",
+        "CREATE TABLE k(k INTEGER PRIMARY KEY, x TEXT UNIQUE)",
+        "INSERT INTO k VALUES (1, 'p'), (2, 'q'), (3, 's'), (12, 't')",
+        "CREATE TABLE wr(p TEXT, q INT, r TEXT UNIQUE, PRIMARY KEY (p, q)) WITHOUT ROWID",
+        "INSERT INTO wr VALUES ('a', 1, 'x1'), ('a', 2, 'x2'), ('b', 1, 'x3'), ('c', 1, 'x4')",
+        "CREATE TABLE log(what TEXT, id INT, val)",
+        "CREATE TABLE g(id INTEGER PRIMARY KEY, a INT UNIQUE)",
+        "INSERT INTO g VALUES (1, 1), (2, 2), (3, 3), (4, 4)",
+        "CREATE TRIGGER gb BEFORE UPDATE ON g BEGIN INSERT INTO log VALUES ('before', old.id, new.a); END",
+        "CREATE TRIGGER ga AFTER UPDATE ON g BEGIN INSERT INTO log VALUES ('after', old.id, new.a); END",
+        "CREATE TABLE parent(id INTEGER PRIMARY KEY)",
+        "INSERT INTO parent VALUES (1), (2)",
+        "CREATE TABLE child(id INTEGER PRIMARY KEY, pid INT REFERENCES parent, n INT UNIQUE)",
+        "INSERT INTO child VALUES (1, 1, 1), (2, 1, 2), (3, 2, 3)",
+    ];
+    let steps = [
+        // UNIQUE on one column: the first, a middle and the last row.
+        "UPDATE OR FAIL u SET a = a + 10, b = b || '!'",
+        "UPDATE OR FAIL u SET a = CASE id WHEN 3 THEN 21 ELSE a + 1 END, b = b || '?'",
+        "UPDATE OR FAIL u SET a = CASE id WHEN 5 THEN 121 ELSE a + 100 END, b = b || '#'",
+        // UNIQUE on two columns.
+        "UPDATE OR FAIL u SET b = b || '+', c = CASE WHEN id = 5 THEN 1 ELSE c END",
+        "UPDATE OR FAIL u SET d = d + 1, b = upper(b)",
+        "UPDATE OR FAIL u SET d = d + 10 WHERE b LIKE '%#%'",
+        // NOT NULL and CHECK.
+        "UPDATE OR FAIL n SET v = CASE WHEN id = 3 THEN NULL ELSE v || '+' END, w = w + 1",
+        "UPDATE OR FAIL n SET v = NULL",
+        "UPDATE OR FAIL n SET w = w * 10",
+        "UPDATE OR FAIL n SET w = w + 20, v = v || '*'",
+        // INTEGER PRIMARY KEY.
+        "UPDATE OR FAIL k SET k = k + 1",
+        "UPDATE OR FAIL k SET k = k + 10, x = x || 'y'",
+        "UPDATE OR FAIL k SET x = CASE k WHEN 12 THEN 'qz' ELSE x || 'z' END",
+        // WITHOUT ROWID: its primary key and a UNIQUE column.
+        "UPDATE OR FAIL wr SET q = q + 1, r = r || '.'",
+        "UPDATE OR FAIL wr SET r = CASE p WHEN 'b' THEN 'x1-' ELSE r || '-' END",
+        "UPDATE OR FAIL wr SET p = 'b', r = r || ':' WHERE q = 1",
+        // Triggers: their changes for the rows before the error stay.
+        "UPDATE OR FAIL g SET a = CASE id WHEN 3 THEN 12 ELSE a + 10 END",
+        "UPDATE OR FAIL g SET a = CASE id WHEN 4 THEN 103 ELSE a + 100 END",
+        // A foreign key error undoes the statement; OR ABORT undoes it too.
+        "UPDATE OR FAIL child SET n = n + 10, pid = CASE id WHEN 2 THEN 7 ELSE pid END",
+        "UPDATE OR ABORT u SET a = CASE id WHEN 4 THEN 112 ELSE a + 1 END",
+        "UPDATE OR FAIL child SET n = CASE id WHEN 2 THEN 13 ELSE n + 10 END",
+        // Inside a transaction.
+        "BEGIN",
+        "UPDATE u SET b = 'tx' || b",
+        "UPDATE OR FAIL u SET a = CASE id WHEN 2 THEN 1000 + (SELECT min(a) FROM u) ELSE a + 1000 END",
+        "UPDATE OR FAIL n SET w = w - 1, v = CASE id WHEN 4 THEN NULL ELSE v END",
+        "UPDATE OR FAIL k SET k = CASE k WHEN 11 THEN 2 ELSE k - 1 END, x = x || '!'",
+        "UPDATE OR FAIL wr SET r = CASE WHEN p = 'c' THEN 'x1-~' ELSE r || '~' END",
+        "UPDATE OR FAIL g SET a = CASE id WHEN 4 THEN 211 ELSE a + 100 END",
+        "UPDATE OR ABORT u SET a = CASE id WHEN 5 THEN 1112 ELSE a + 1 END",
+        "COMMIT",
+    ];
+    for sql in setup {
+        sq.execute_batch(sql).expect(sql);
+        c.execute_batch(sql).expect(sql);
+    }
+    let tables = [
+        "SELECT * FROM u ORDER BY id",
+        "SELECT * FROM n ORDER BY id",
+        "SELECT * FROM k ORDER BY k",
+        "SELECT * FROM wr ORDER BY p, q",
+        "SELECT * FROM log ORDER BY rowid",
+        "SELECT * FROM g ORDER BY id",
+        "SELECT * FROM child ORDER BY id",
+        // Through the indexes.
+        "SELECT id, a FROM u WHERE a > 0 ORDER BY a",
+        "SELECT id, b FROM u WHERE b > '' ORDER BY b",
+        "SELECT id, c, d FROM u WHERE c > 0 ORDER BY c, d",
+        "SELECT id, v, w FROM n WHERE v > '' ORDER BY v, w",
+        "SELECT k, x FROM k WHERE x > '' ORDER BY x",
+        "SELECT p, q, r FROM wr WHERE r > '' ORDER BY r",
+        "PRAGMA integrity_check",
+    ];
+    let mut failed = 0;
+    let mut in_txn = false;
+    for sql in steps {
+        let theirs = sq.execute_batch(sql).map_err(|e| e.to_string());
+        let ours = c.execute_batch(sql).map_err(|e| e.to_string());
+        assert_eq!(ours.is_ok(), theirs.is_ok(), "{sql}: {ours:?} vs {theirs:?}");
+        if let (Err(o), Err(t)) = (&ours, &theirs) {
+            assert!(o.contains(t.as_str()) || t.contains(o.as_str()), "{sql}: {o} vs {t}");
+            failed += 1;
+        }
+        for q in tables {
+            assert_eq!(
+                c.query(q, &[]).expect(q).rows,
+                sqlite_rows(&sq, q).expect(q),
+                "after {sql}"
+            );
+        }
+        in_txn = match sql {
+            "BEGIN" => true,
+            "COMMIT" => false,
+            _ => in_txn,
+        };
+        if !in_txn {
+            let s = rusqlite::Connection::open(&path).expect("sqlite open");
+            let ok: String =
+                s.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("check");
+            assert_eq!(ok, "ok", "after {sql}");
+        }
+    }
+    assert!(failed >= 26, "only {failed} statements failed");
+}

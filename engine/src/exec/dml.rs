@@ -776,11 +776,27 @@ enum Outcome {
     Upsert(RowKey),
 }
 
-/// Applies affinities, NOT NULL, CHECK and uniqueness to the row in the writer's slot.
+/// Whether `a` and `b` address the same row of `t` (primary keys compare as the table's
+/// b-tree compares them, with their collations).
+fn same_row(t: &Table, a: &RowKey, b: &RowKey) -> Result<bool> {
+    match (a, b) {
+        (RowKey::Pk(a), RowKey::Pk(b)) => {
+            let mut rec = Vec::with_capacity(32);
+            encode_record(a, &mut rec);
+            let refs: Vec<ValueRef<'_>> = b.iter().map(Value::as_ref).collect();
+            Ok(compare_record_to_key(&rec, &refs, &t.pk_key_info())? == Ordering::Equal)
+        }
+        _ => Ok(a == b),
+    }
+}
+
+/// Applies affinities, NOT NULL, CHECK and uniqueness to the row in the writer's slot. `own`
+/// is the row an update rewrites while it is still stored: its entries are no conflict.
 fn check_row(
     w: &TableWriter,
     conflict: Conflict,
     upsert: Option<&Upsert>,
+    own: Option<&RowKey>,
     cx: &mut Cx<'_>,
 ) -> Result<Outcome> {
     let t = &w.table;
@@ -839,7 +855,7 @@ fn check_row(
         }
     }
     for c in order {
-        let others = match c {
+        let mut others = match c {
             None => {
                 let taken = match &key {
                     RowKey::Rowid(rowid) => {
@@ -860,6 +876,15 @@ fn check_row(
                 None => Vec::new(),
             },
         };
+        if let Some(own) = own {
+            let mut kept = Vec::with_capacity(others.len());
+            for r in others {
+                if !same_row(t, own, &r)? {
+                    kept.push(r);
+                }
+            }
+            others = kept;
+        }
         let Some(first) = others.first().cloned() else { continue };
         if let Some(u) = upsert {
             if u.target.is_empty() || upsert_targets(u, t, c) {
@@ -1088,7 +1113,7 @@ fn insert_rows(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
 /// row, if the statement has one and the row was not skipped.
 fn insert_checked(p: &InsertPlan, cx: &mut Cx<'_>) -> Result<Option<Row>> {
     let w = &p.w;
-    match check_row(w, p.conflict, p.upsert.as_ref(), cx)? {
+    match check_row(w, p.conflict, p.upsert.as_ref(), None, cx)? {
         Outcome::Skip => return Ok(None),
         Outcome::Upsert(existing) => {
             let u = p.upsert.as_ref().expect("upsert outcome");
@@ -1209,10 +1234,23 @@ pub(super) fn update_one(
     cx: &mut Cx<'_>,
 ) -> Result<bool> {
     let new = new_row(w, key, assignments, cx)?;
+    if conflict == Conflict::Fail {
+        // FAIL keeps the rows updated before an error, so the row must not be half-written
+        // when it fails: check the new row while the old one is still stored.
+        let old = std::mem::replace(&mut cx.env[w.slot], new);
+        if !matches!(check_row(w, conflict, None, Some(key), cx)?, Outcome::Write) {
+            return Ok(false);
+        }
+        let new = std::mem::replace(&mut cx.env[w.slot], old);
+        delete_row(w, key, cx)?;
+        cx.env[w.slot] = new;
+        write_row(w, cx)?;
+        return Ok(true);
+    }
     // Remove the old entries first so the checks do not see the row itself.
     delete_row(w, key, cx)?;
     cx.env[w.slot] = new;
-    match check_row(w, conflict, None, cx) {
+    match check_row(w, conflict, None, None, cx) {
         Ok(Outcome::Write) => {}
         // IGNORE: the caller undoes the partial change through its savepoint.
         Ok(_) => return Ok(false),
@@ -1224,7 +1262,7 @@ pub(super) fn update_one(
 
 /// Runs an `UPDATE`.
 pub fn run_update(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
-    let out = update_rows(p, cx)?;
+    let out = update_rows(p, cx).map_err(|e| fail_keeps(e, p.conflict))?;
     if let Some(fk) = enforced(&p.w, cx) {
         fkey::finish(fk, cx)?;
     }
@@ -1299,12 +1337,10 @@ fn update_rows(p: &UpdatePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     Ok(out)
 }
 
-/// Runs a `DELETE`.
-/// `INSERT OR FAIL`: a constraint error ends the statement but keeps the rows it inserted
-/// before, as `RAISE(FAIL)` does (each row is checked before it is written, so the failing row
-/// leaves nothing). Foreign keys are not conflict constraints: their errors still undo the
-/// statement, as in SQLite. `UPDATE OR FAIL` still undoes the whole statement: an update can
-/// fail half-way through a row.
+/// `INSERT OR FAIL` and `UPDATE OR FAIL`: a constraint error ends the statement but keeps the
+/// rows it wrote before, as `RAISE(FAIL)` does (each row is checked before it is written, so
+/// the failing row leaves nothing). Foreign keys are not conflict constraints: their errors
+/// still undo the statement, as in SQLite.
 fn fail_keeps(e: Error, conflict: Conflict) -> Error {
     match e {
         Error::Constraint(message)
@@ -1316,6 +1352,7 @@ fn fail_keeps(e: Error, conflict: Conflict) -> Error {
     }
 }
 
+/// Runs a `DELETE`.
 pub fn run_delete(p: &DeletePlan, cx: &mut Cx<'_>) -> Result<Vec<Row>> {
     let out = delete_rows(p, cx)?;
     if let Some(fk) = enforced(&p.w, cx) {
