@@ -499,28 +499,85 @@ pub fn insert_cell(
     let size = cell.len().max(4);
     let need = size + 2;
     let gap = node.content_start().saturating_sub(node.ptr_end());
-    if gap < need {
-        if node.free_bytes()? < need {
+    let hdr = node.hdr;
+    let free = if gap < need { node.free_bytes()? } else { gap };
+    // Where the cell goes: below the content area when the gap has room, else in a freeblock
+    // big enough (the gap then only needs room for the pointer), else after defragmenting.
+    let slot =
+        if gap < need && gap >= 2 { find_slot(data, pgno, hdr, usable, size)? } else { None };
+    if gap < need && slot.is_none() {
+        if free < need {
             return Ok(false);
         }
         defragment(data, pgno, usable)?;
     }
-    let node = Node::parse(data, pgno, usable)?;
-    if node.content_start() < node.ptr_end() + need {
-        // Freeblocks or the fragment count claimed space that defragmenting did not find.
-        return Err(Error::corrupt(pgno, "the page's free space is less than its header claims"));
-    }
-    let hdr = node.hdr;
-    let ptrs = hdr + node.kind.header_size();
-    let n = node.ncells;
-    let content = node.content_start() - size;
+    let (ptrs, n, content_start, ptr_end) = {
+        let node = Node::parse(data, pgno, usable)?;
+        (hdr + node.kind.header_size(), node.ncells, node.content_start(), node.ptr_end())
+    };
+    let content = if let Some(off) = slot {
+        off
+    } else {
+        if content_start < ptr_end + need {
+            // Freeblocks or the fragment count claimed space that defragmenting did not find.
+            return Err(Error::corrupt(
+                pgno,
+                "the page's free space is less than its header claims",
+            ));
+        }
+        let content = content_start - size;
+        put_u16(data, hdr + 5, content as u16);
+        content
+    };
     data[content..content + cell.len()].copy_from_slice(cell);
     data[content + cell.len()..content + size].fill(0);
     data.copy_within(ptrs + 2 * idx..ptrs + 2 * n, ptrs + 2 * idx + 2);
     put_u16(data, ptrs + 2 * idx, content as u16);
     put_u16(data, hdr + 3, (n + 1) as u16);
-    put_u16(data, hdr + 5, content as u16);
     Ok(true)
+}
+
+/// SQLite's `pageFindSlot`: takes `size` bytes from the first freeblock that holds them and
+/// returns their offset, or `None` when no freeblock is big enough (or the fragments would pass
+/// SQLite's limit of 60 bytes). The cell takes the end of the block; a remainder under 4 bytes
+/// becomes fragment bytes.
+fn find_slot(
+    data: &mut [u8],
+    pgno: PageNo,
+    hdr: usize,
+    usable: usize,
+    size: usize,
+) -> Result<Option<usize>> {
+    let mut prev_link = hdr + 1;
+    let mut block = get_u16(data, prev_link) as usize;
+    let mut guard = 0;
+    while block != 0 {
+        guard += 1;
+        if block + 4 > usable || guard > usable / 4 {
+            return Err(Error::corrupt(pgno, "freeblock list out of bounds"));
+        }
+        let next = get_u16(data, block) as usize;
+        let bsize = get_u16(data, block + 2) as usize;
+        if block + bsize > usable || next != 0 && next < block + bsize {
+            return Err(Error::corrupt(pgno, "freeblocks overlap or run past the page"));
+        }
+        if bsize >= size {
+            let rest = bsize - size;
+            if rest >= 4 {
+                put_u16(data, block + 2, rest as u16);
+                return Ok(Some(block + rest));
+            }
+            if data[hdr + 7] > 57 {
+                return Ok(None);
+            }
+            put_u16(data, prev_link, next as u16);
+            data[hdr + 7] += rest as u8;
+            return Ok(Some(block));
+        }
+        prev_link = block;
+        block = next;
+    }
+    Ok(None)
 }
 
 /// Removes cell `idx`, turning its space into a freeblock (merged with adjacent ones).
@@ -720,6 +777,44 @@ mod tests {
         drop_cell(&mut page, PageNo(2), usable, 0).expect("drop cell 1 (496..502)");
         assert_eq!(freeblocks(&page), [(490, 22)]);
         assert_eq!(page[7], 0);
+    }
+
+    #[test]
+    fn inserts_fill_freeblocks_before_defragmenting() {
+        // A full page with a hole: the new cell goes into the freeblock (its end), the gap
+        // gives only the pointer, and no cell moves.
+        let usable = 512;
+        let mut page = vec![0u8; 512];
+        let cells: Vec<Vec<u8>> = (0..42u8).map(|i| cell_of(10, i)).collect();
+        let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+        write_page(&mut page, PageNo(2), usable, PageKind::IndexLeaf, &refs, 0);
+        let gap = |p: &[u8]| {
+            let n = Node::parse(p, PageNo(2), usable).expect("parse");
+            n.content_start() - n.ptr_end()
+        };
+        assert_eq!(gap(&page), 0, "the page is full");
+        drop_cell(&mut page, PageNo(2), usable, 10).expect("drop a 10-byte cell");
+        let hole = freeblocks(&page);
+        assert_eq!(hole.len(), 1);
+        let start = get_u16(&page, 5);
+        // 6 bytes: the block keeps its first 4 bytes.
+        assert!(insert_cell(&mut page, PageNo(2), usable, 10, &cell_of(6, 99)).expect("insert"));
+        assert_eq!(freeblocks(&page), [(hole[0].0, 4)]);
+        assert_eq!(get_u16(&page, 5), start, "the content area did not move");
+        let node = Node::parse(&page, PageNo(2), usable).expect("parse");
+        assert_eq!(node.cell_bytes(10).expect("cell"), cell_of(6, 99).as_slice());
+        assert_eq!(node.cell_bytes(11).expect("cell"), cells[11].as_slice());
+        // 2 bytes would be left: they become fragment bytes and the block goes.
+        drop_cell(&mut page, PageNo(2), usable, 20).expect("drop");
+        assert!(insert_cell(&mut page, PageNo(2), usable, 20, &cell_of(8, 98)).expect("insert"));
+        assert_eq!(freeblocks(&page), [(hole[0].0, 4)]);
+        assert_eq!(page[7], 2);
+        let node = Node::parse(&page, PageNo(2), usable).expect("parse");
+        assert_eq!(node.cell_bytes(20).expect("cell"), cell_of(8, 98).as_slice());
+        let used: usize =
+            (0..node.ncells).map(|i| node.cell_bytes(i).expect("cell").len() + 2).sum();
+        let cap = page_capacity(PageNo(2), usable, PageKind::IndexLeaf);
+        assert_eq!(used + node.free_bytes().expect("free"), cap, "every byte accounted for");
     }
 
     #[test]

@@ -369,9 +369,13 @@ fn after_delete(pager: &mut Pager, path: &Path) -> Result<()> {
         return Ok(());
     }
     let (pg, _) = path[depth];
-    let content = Content::read(pager, pg)?;
-    let cap = page_capacity(pg, pager.usable_size(), content.kind);
-    if content.cells.is_empty() || cells_size(&content.cells) < cap / 3 {
+    // The page's use from its header and free list, without copying its cells: what cells and
+    // their pointers take is the page's capacity less its free bytes.
+    let usable = pager.usable_size();
+    let node = Node::parse(pager.get(pg)?, pg, usable)?;
+    let cap = page_capacity(pg, usable, node.kind);
+    if node.ncells == 0 || cap.saturating_sub(node.free_bytes()?) < cap / 3 {
+        let content = Content::read(pager, pg)?;
         rebalance(pager, path, depth, content)?;
     }
     Ok(())
