@@ -365,7 +365,7 @@ pub fn rename_table(pager: &mut Pager, table: &Table, new: &str) -> Result<()> {
         }
     }
     write_renamed(pager, &entries, &changed)?;
-    rename_in_rows(pager, old, new)
+    rename_in_rows(pager, &entries, old, new)
 }
 
 /// `sql` with the tokens that name table `old` replaced by `"new"`: the name after `TABLE`,
@@ -446,16 +446,16 @@ fn table_renamed(sql: &str, old: &str, new: &str) -> String {
 /// whether it changed the row).
 fn edit_rows(
     pager: &mut Pager,
+    entries: &[(i64, SchemaEntry)],
     name: &str,
     mut edit: impl FnMut(&mut Vec<Value>) -> bool,
 ) -> Result<()> {
-    let Some((_, entry)) = schema::read_schema(pager)?
-        .into_iter()
-        .find(|(_, e)| e.kind == "table" && e.name.eq_ignore_ascii_case(name))
+    let Some((_, entry)) =
+        entries.iter().find(|(_, e)| e.kind == "table" && e.name.eq_ignore_ascii_case(name))
     else {
         return Ok(());
     };
-    let root = btree_root(&entry);
+    let root = btree_root(entry);
     let mut changed = Vec::new();
     let mut cur = Cursor::new(root, TreeKind::Table);
     let mut ok = cur.first(pager)?;
@@ -476,17 +476,22 @@ fn edit_rows(
 
 /// The rows outside `sqlite_schema` that name a renamed table: its `sqlite_sequence` counter, and
 /// the metadata of its vector indexes (the table's name and the `CREATE INDEX` text).
-fn rename_in_rows(pager: &mut Pager, old: &str, new: &str) -> Result<()> {
+fn rename_in_rows(
+    pager: &mut Pager,
+    entries: &[(i64, SchemaEntry)],
+    old: &str,
+    new: &str,
+) -> Result<()> {
     let names_old =
         |v: Option<&Value>| matches!(v, Some(Value::Text(n)) if n.eq_ignore_ascii_case(old));
-    edit_rows(pager, "sqlite_sequence", |vals| {
+    edit_rows(pager, entries, "sqlite_sequence", |vals| {
         let hit = names_old(vals.first());
         if hit {
             vals[0] = Value::Text(new.to_string());
         }
         hit
     })?;
-    edit_rows(pager, crate::vector_index::META_TABLE, |vals| {
+    edit_rows(pager, entries, crate::vector_index::META_TABLE, |vals| {
         let hit = names_old(vals.get(1));
         if hit {
             vals[1] = Value::Text(new.to_string());

@@ -500,13 +500,13 @@ pub fn insert_cell(
     let need = size + 2;
     let gap = node.content_start().saturating_sub(node.ptr_end());
     let hdr = node.hdr;
-    let free = if gap < need { node.free_bytes()? } else { gap };
     // Where the cell goes: below the content area when the gap has room, else in a freeblock
     // big enough (the gap then only needs room for the pointer), else after defragmenting.
     let slot =
         if gap < need && gap >= 2 { find_slot(data, pgno, hdr, usable, size)? } else { None };
     if gap < need && slot.is_none() {
-        if free < need {
+        // `find_slot` changed nothing: the page as it was.
+        if Node::parse(data, pgno, usable)?.free_bytes()? < need {
             return Ok(false);
         }
         defragment(data, pgno, usable)?;
